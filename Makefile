@@ -1,0 +1,161 @@
+# cubicle — build, test, install.  `make help` lists the targets.
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR    ?= $(PREFIX)/sbin
+DESTDIR    ?=
+CONFDIR     = $(SYSCONFDIR)/cubicle
+
+CC    ?= gcc
+CLANG ?= clang
+B     ?= build
+
+# The capabilities cubicle-shell is installed with; README.md ("Capabilities")
+# explains each one, and tests/integration/test_install.sh checks both agree.
+SHELL_CAPS = cap_setpcap,cap_sys_chroot,cap_sys_admin=p
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wformat=2 \
+       -Wimplicit-fallthrough -Wvla -Wnull-dereference
+HARDEN = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+         -fcf-protection=full -fno-common
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) $(HARDEN) -fPIE
+override CPPFLAGS += -D_GNU_SOURCE -Ilib -Iconf \
+	-DCUBICLE_CONF_PATH='"$(CONFDIR)/cubicle.conf"'
+override LDFLAGS += -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed -pie
+
+LIB_SRC   = $(wildcard lib/*.c)
+CONF_SRC  = $(wildcard conf/*.c)
+SHELL_SRC = $(wildcard shell/*.c)
+CTL_SRC   = $(wildcard ctl/*.c)
+
+LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
+CONF_OBJ  = $(CONF_SRC:%.c=$(B)/%.o)
+SHELL_OBJ = $(SHELL_SRC:%.c=$(B)/%.o)
+CTL_OBJ   = $(CTL_SRC:%.c=$(B)/%.o)
+
+LIBCUBICLE = $(B)/libcubicle.a
+
+all: $(B)/cubicle-shell $(B)/cubiclectl
+
+$(B)/%.o: %.c $(wildcard lib/*.h conf/*.h shell/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# lib/ and conf/ together: the code every binary shares, linked, never copied.
+$(LIBCUBICLE): $(LIB_OBJ) $(CONF_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/cubicle-shell: $(SHELL_OBJ) $(LIBCUBICLE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcap
+
+$(B)/cubiclectl: $(CTL_OBJ) $(LIBCUBICLE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+# ---- tests -------------------------------------------------------------
+
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+ASAN_B     = $(B)/asan
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(B)/unit/%: tests/unit/%.c $(LIBCUBICLE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $^ -lcmocka -lcap
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# The same unit tests, every object rebuilt with ASan and UBSan.
+unit-asan:
+	$(MAKE) --no-print-directory B=$(ASAN_B) CFLAGS="-O1 -g $(ASAN_FLAGS)" \
+		LDFLAGS="$(ASAN_FLAGS)" unit
+
+# libFuzzer target for the config parser. `make fuzz` runs it for FUZZ_TIME
+# seconds; `make check` runs the short smoke run.
+FUZZ_TIME ?= 60
+FUZZ_B     = $(B)/fuzz
+FUZZ_FLAGS = -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iconf \
+	     -DCUBICLE_CONF_PATH='"$(CONFDIR)/cubicle.conf"'
+
+$(FUZZ_B)/fuzz_conf: tests/fuzz/fuzz_conf.c $(LIB_SRC) $(CONF_SRC) $(wildcard lib/*.h conf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_conf.c $(LIB_SRC) $(CONF_SRC)
+
+fuzz: $(FUZZ_B)/fuzz_conf
+	@mkdir -p $(FUZZ_B)/corpus
+	$(FUZZ_B)/fuzz_conf -max_total_time=$(FUZZ_TIME) -max_len=4096 $(FUZZ_B)/corpus tests/fuzz/corpus
+
+fuzz-smoke: $(FUZZ_B)/fuzz_conf
+	@mkdir -p $(FUZZ_B)/corpus
+	$(FUZZ_B)/fuzz_conf -max_total_time=15 -max_len=4096 $(FUZZ_B)/corpus tests/fuzz/corpus
+
+# A static probe run inside containers by the integration tests.
+$(B)/probe: tests/probe/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+# Integration tests: real namespaces and mounts, as root. They skip (exit 77)
+# without root; under CI=true a skip is a failure.
+integration: all $(B)/probe
+	tests/integration/run.sh $(TESTS)
+
+check: all unit unit-asan fuzz-smoke integration
+	@echo "make check: all tests passed"
+
+# ---- analysis ----------------------------------------------------------
+
+format-check:
+	clang-format --dry-run --Werror lib/*.[ch] conf/*.[ch] shell/*.[ch] ctl/*.[ch]
+
+analyze:
+	cppcheck --enable=warning,portability,performance --error-exitcode=1 --quiet \
+		--inline-suppr -D_GNU_SOURCE -Ilib -Iconf lib conf shell ctl
+
+# ---- install -----------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/cubicle.conf.d
+	install -m 0755 $(B)/cubicle-shell $(DESTDIR)$(SBINDIR)/cubicle-shell
+	setcap $(SHELL_CAPS) $(DESTDIR)$(SBINDIR)/cubicle-shell
+	install -m 0755 $(B)/cubiclectl $(DESTDIR)$(SBINDIR)/cubiclectl
+	@if [ -e $(DESTDIR)$(CONFDIR)/cubicle.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(CONFDIR)/cubicle.conf"; \
+	else \
+		install -m 0644 conf/cubicle.conf $(DESTDIR)$(CONFDIR)/cubicle.conf; \
+	fi
+
+# Removes the binaries, and the config only while it is unchanged from ours.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/cubicle-shell $(DESTDIR)$(SBINDIR)/cubiclectl
+	@if [ -e $(DESTDIR)$(CONFDIR)/cubicle.conf ] && \
+	    ! cmp -s conf/cubicle.conf $(DESTDIR)$(CONFDIR)/cubicle.conf; then \
+		echo "keeping modified $(DESTDIR)$(CONFDIR)/cubicle.conf"; \
+	else \
+		rm -f $(DESTDIR)$(CONFDIR)/cubicle.conf; \
+	fi
+	-rmdir $(DESTDIR)$(CONFDIR)/cubicle.conf.d $(DESTDIR)$(CONFDIR) 2>/dev/null
+
+# ---- demo --------------------------------------------------------------
+
+demo:
+	scripts/demo.sh
+
+demo-clean:
+	scripts/demo.sh --clean
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "make              build cubicle-shell and cubiclectl"
+	@echo "sudo make check   every test (unit, ASan/UBSan, fuzz smoke, integration)"
+	@echo "sudo make demo    see cubicle work; sudo make demo-clean removes it"
+	@echo "make install      PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) DESTDIR="
+	@echo "make fuzz         run the config fuzzer for FUZZ_TIME=$(FUZZ_TIME) s"
+	@echo "make format-check analyze"
+
+.PHONY: all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
+	install uninstall demo demo-clean clean help

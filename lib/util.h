@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by every cubicle binary: scoped cleanup, and
+ * nothing that logs or exits (library code returns -errno).
+ */
+#ifndef CUBICLE_UTIL_H
+#define CUBICLE_UTIL_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define cleanup_free _cleanup_(util_freep)
+#define cleanup_close _cleanup_(util_closep)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void util_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+/* close() that keeps errno, so a cleanup never hides the error being returned */
+static inline void util_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+
+		close(*fd);
+		errno = saved;
+	}
+}
+
+static inline void *util_steal_pointer(void *pp)
+{
+	void **p = pp;
+	void *ret = *p;
+
+	*p = NULL;
+	return ret;
+}
+#define steal_pointer(pp) util_steal_pointer(pp)
+
+static inline int steal_fd(int *fd)
+{
+	int ret = *fd;
+
+	*fd = -1;
+	return ret;
+}
+
+/* Writes all of buf; -errno on failure, -EIO on a short write that made no progress. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+/* Reads up to len-1 bytes and NUL-terminates; returns the length or -errno. */
+ssize_t util_read_all(int fd, char *buf, size_t len);
+
+/* Parses a decimal unsigned number that fills the whole string. */
+int util_parse_u64(const char *s, unsigned long long *ret);
+
+/* Closes every descriptor >= lowfd except those in keep[] (close_range where the kernel has it). */
+int util_close_fds_from(int lowfd, const int *keep, size_t n_keep);
+
+#endif

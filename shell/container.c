@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+#include "container.h"
+#include "init.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define INIT_READY_TIMEOUT_MS 30000
+
+const char *const container_ns_names[CONTAINER_NS_COUNT] = { "mnt", "pid", "uts",
+							     "ipc", "net", "cgroup" };
+
+int container_read_ns(int nsdir, bool joined, struct ns_id ret[CONTAINER_NS_COUNT])
+{
+	for (size_t i = 0; i < CONTAINER_NS_COUNT; i++) {
+		const char *name = container_ns_names[i];
+		struct stat st;
+
+		if (joined && strcmp(name, "pid") == 0)
+			name = "pid_for_children";
+		if (fstatat(nsdir, name, &st, 0) < 0)
+			return -errno;
+		ret[i].dev = st.st_dev;
+		ret[i].ino = st.st_ino;
+	}
+	return 0;
+}
+
+int container_ns_flags(unsigned conf_namespaces)
+{
+	static const struct {
+		unsigned conf;
+		int clone;
+	} map[] = {
+		{ CONF_NS_PID, CLONE_NEWPID }, { CONF_NS_MOUNT, CLONE_NEWNS },
+		{ CONF_NS_UTS, CLONE_NEWUTS }, { CONF_NS_IPC, CLONE_NEWIPC },
+		{ CONF_NS_NET, CLONE_NEWNET }, { CONF_NS_CGROUP, CLONE_NEWCGROUP },
+	};
+	int flags = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (conf_namespaces & map[i].conf)
+			flags |= map[i].clone;
+	return flags;
+}
+
+/* Reads init's answer: "R" and its namespace ids, or "E<message>", or
+ * nothing if it died. */
+static int wait_ready(int fd, struct ns_id ns[CONTAINER_NS_COUNT], char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[1024];
+	ssize_t n;
+	int r;
+
+	do
+		r = poll(&pfd, 1, INIT_READY_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		snprintf(err, errlen, "the container's init did not get ready in %d s",
+			 INIT_READY_TIMEOUT_MS / 1000);
+		return -ETIMEDOUT;
+	}
+	n = util_read_all(fd, buf, sizeof(buf));
+	if (n == 1 + (ssize_t)sizeof(struct ns_id) * CONTAINER_NS_COUNT && buf[0] == INIT_READY) {
+		memcpy(ns, buf + 1, sizeof(struct ns_id) * CONTAINER_NS_COUNT);
+		return 0;
+	}
+	if (n >= 1 && buf[0] == INIT_ERROR)
+		snprintf(err, errlen, "%s", buf + 1);
+	else
+		snprintf(err, errlen, "the container's init ended before it was ready");
+	return -EIO;
+}
+
+int container_create(const struct container_spec *spec, struct container *ret, char *err,
+		     size_t errlen)
+{
+	cleanup_close int rd = -1, wr = -1, parent = -1, pidfd = -1;
+	int ns = container_ns_flags(spec->policy->namespaces), fds[2], r;
+	struct clone_args args = { 0 };
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	rd = fds[0];
+	wr = fds[1];
+	if (spec->tie_to_parent) {
+		parent = pidfd_open(getpid(), 0);
+		if (parent < 0) {
+			snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
+			return -errno;
+		}
+	}
+
+	/* clone3 with a pidfd: init is pinned from the first instant, so a
+	 * recycled pid can never be mistaken for it (SECURITY.md 7). */
+	args.flags = CLONE_PIDFD | (uint64_t)ns;
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		snprintf(err, errlen, "create namespaces: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		close(rd);
+		init_main(spec, wr, parent);
+	}
+	close(steal_fd(&wr));
+
+	r = wait_ready(rd, ret->ns, err, errlen);
+	if (r < 0) {
+		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		waitpid(pid, NULL, 0);
+		return r;
+	}
+	ret->pid = pid;
+	ret->pidfd = steal_fd(&pidfd);
+	ret->ns_flags = ns;
+	ret->stop_timeout = spec->policy->stop_timeout;
+	return 0;
+}
+
+int container_stop(struct container *c)
+{
+	struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
+	int r;
+
+	if (c->pidfd < 0)
+		return 0;
+	pidfd_send_signal(c->pidfd, SIGTERM, NULL, 0);
+	/* init SIGKILLs the rest itself after stop_timeout; this is the backstop */
+	do
+		r = poll(&pfd, 1, (int)(c->stop_timeout + 5) * 1000);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+	/* init is our child: reaping it returns only once its namespace is empty */
+	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(c->pidfd);
+	c->pidfd = -1;
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DESIGN.md step 5, first half: *ensure the container*. A container is its
+ * init (PID 1 of a new PID namespace), pinned by a pidfd; its namespaces are
+ * what later shells join (run.h). Without a PAM session every container has
+ * exactly one payload and ends with it (tie_to_parent); the session-shared
+ * container of a later issue adds a lookup before container_create().
+ */
+#ifndef CUBICLE_SHELL_CONTAINER_H
+#define CUBICLE_SHELL_CONTAINER_H
+
+#include "conf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct container_spec {
+	const struct policy *policy;
+	const struct conf_user *user;
+	bool tie_to_parent; /* init (and so the container) dies with this process */
+};
+
+/* The identity of one namespace: what stat() of /proc/PID/ns/NAME shows. */
+struct ns_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+#define CONTAINER_NS_COUNT 6
+
+struct container {
+	pid_t pid;	 /* init, as the host sees it */
+	int pidfd;	 /* pins init: signals and setns() go through it */
+	int ns_flags;	 /* CLONE_NEW* of the namespaces to join */
+	struct ns_id ns[CONTAINER_NS_COUNT]; /* as init reported them, in ns_names order */
+	unsigned stop_timeout;
+};
+
+/* Names under /proc/PID/ns, in the order of container.ns; "pid" is read back
+ * as "pid_for_children" by a process that joined. */
+extern const char *const container_ns_names[CONTAINER_NS_COUNT];
+
+/* Reads the ids of the namespaces of the process whose /proc/PID/ns is nsdir
+ * (a descriptor); `joined` reads pid_for_children instead of pid. */
+int container_read_ns(int nsdir, bool joined, struct ns_id ret[CONTAINER_NS_COUNT]);
+
+/* Unshares the namespaces, starts init and waits until it has built the
+ * filesystem and dropped its privileges. On failure err holds one line. */
+int container_create(const struct container_spec *spec, struct container *ret, char *err,
+		     size_t errlen);
+
+/* Ends the container: SIGTERM to everything in it, SIGKILL after the stop
+ * timeout; returns once init and every process of the namespace are gone. */
+int container_stop(struct container *c);
+
+/* The namespaces the policy asks for, as CLONE_NEW* flags. */
+int container_ns_flags(unsigned conf_namespaces);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#include "creds.h"
+#include "util.h"
+
+#include <errno.h>
+#include <linux/securebits.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+/*
+ * The file capabilities of cubicle-shell (README.md "Capabilities"):
+ *  CAP_SYS_ADMIN   new namespaces, mounts, pivot_root, sethostname, setns
+ *  CAP_SYS_CHROOT  setns() into a mount namespace also demands it
+ *  CAP_SETPCAP     emptying the bounding set and locking securebits
+ * They are permitted only (=p): nothing runs with them effective until
+ * creds_raise(), and no exec ever happens while they are held.
+ */
+static const cap_value_t needed_caps[] = { CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SETPCAP };
+
+int creds_check_permitted(const char **ret_missing)
+{
+	cap_t caps = cap_get_proc();
+
+	if (!caps)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(needed_caps); i++) {
+		cap_flag_value_t v = CAP_CLEAR;
+
+		cap_get_flag(caps, needed_caps[i], CAP_PERMITTED, &v);
+		if (v != CAP_SET) {
+			if (ret_missing)
+				*ret_missing = cap_to_name(needed_caps[i]);
+			cap_free(caps);
+			return -EPERM;
+		}
+	}
+	cap_free(caps);
+	return 0;
+}
+
+int creds_raise(void)
+{
+	cap_t caps = cap_get_proc();
+	int r = 0;
+
+	if (!caps)
+		return -errno;
+	if (cap_set_flag(caps, CAP_EFFECTIVE, (int)ARRAY_SIZE(needed_caps), needed_caps,
+			 CAP_SET) < 0 ||
+	    cap_set_proc(caps) < 0)
+		r = -errno;
+	cap_free(caps);
+	return r;
+}
+
+static int caps_all_clear(void)
+{
+	cap_t caps = cap_get_proc(), empty = cap_init();
+	int r = 0;
+
+	if (!caps || !empty)
+		r = -errno;
+	else if (cap_compare(caps, empty) != 0)
+		r = -EPERM;
+	cap_free(caps);
+	cap_free(empty);
+	return r;
+}
+
+#define LOCKED_SECUREBITS                                                                          \
+	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |                           \
+	 SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |   \
+	 SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
+
+/*
+ * The order matters (bubblewrap CVE-2020-5291, runc CVE-2022-29162): the
+ * bounding set and securebits can only be changed while CAP_SETPCAP is still
+ * effective, so they go first; then the ambient set, which would otherwise
+ * re-grant capabilities across exec; then the three process sets; then
+ * no_new_privs, so no setuid or file-capability binary can hand anything back.
+ * Finally everything is read back, as OpenSSH's permanently_set_uid() proves its
+ * drop: a drop that cannot be shown to have happened counts as a failure.
+ */
+int creds_drop(enum creds_level level)
+{
+	cap_t empty;
+	int r = 0;
+
+	if (level == CREDS_CONTAINED) {
+		if (cap_set_secbits(LOCKED_SECUREBITS) < 0)
+			return -errno;
+		for (cap_value_t c = 0; c < cap_max_bits(); c++)
+			if (cap_drop_bound(c) < 0)
+				return -errno;
+	}
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return -errno;
+	empty = cap_init();
+	if (!empty)
+		return -errno;
+	if (cap_set_proc(empty) < 0)
+		r = -errno;
+	cap_free(empty);
+	if (r < 0)
+		return r;
+	if (level == CREDS_CONTAINED && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return creds_verify(level);
+}
+
+int creds_verify(enum creds_level level)
+{
+	int r = caps_all_clear();
+
+	if (r < 0)
+		return r;
+	for (cap_value_t c = 0; c < cap_max_bits(); c++)
+		if (cap_get_ambient(c) > 0)
+			return -EPERM;
+	if (level == CREDS_CONTAINED) {
+		for (cap_value_t c = 0; c < cap_max_bits(); c++)
+			if (cap_get_bound(c) != 0)
+				return -EPERM;
+		if ((unsigned)cap_get_secbits() != LOCKED_SECUREBITS)
+			return -EPERM;
+		if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+			return -EPERM;
+	}
+	return 0;
+}

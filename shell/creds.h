@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Capabilities: what cubicle-shell needs, and the one place that drops them. */
+#ifndef CUBICLE_SHELL_CREDS_H
+#define CUBICLE_SHELL_CREDS_H
+
+enum creds_level {
+	/* the host shell of a user with isolate = no: the file capabilities are
+	 * cleared, but the bounding set and no_new_privs are left as a normal
+	 * login has them (sudo keeps working) */
+	CREDS_HOST_USER,
+	/* everything a user runs inside a container, and init: every capability
+	 * set and the bounding set empty, securebits locked, no_new_privs */
+	CREDS_CONTAINED,
+};
+
+/* 0 when every capability the shell needs is permitted; else -EPERM with
+ * *ret_missing naming the first missing one. */
+int creds_check_permitted(const char **ret_missing);
+
+/* Makes the needed permitted capabilities effective. */
+int creds_raise(void);
+
+/* Drops privilege to `level` in a fixed order and reads the result back;
+ * -EPERM if anything is left that should not be. */
+int creds_drop(enum creds_level level);
+
+/* Reads /proc-visible state back: 0 if nothing above `level` is held. */
+int creds_verify(enum creds_level level);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * init: PID 1 of the container. It starts as a clone of cubicle-shell, still
+ * holding the shell's capabilities, inside fresh namespaces; it builds the
+ * filesystem, pivots, drops every privilege and from then on only reaps (as
+ * tini does) until it is told to stop.
+ */
+#include "init.h"
+#include "creds.h"
+#include "mounts.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static noreturn void init_fail(int sync_fd, const char *msg)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "%c%s", INIT_ERROR, msg);
+
+	util_write_all(sync_fd, buf, n < 0 ? 0 : (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+	_exit(1);
+}
+
+/* Everything before the container is ready; any failure ends init, and the
+ * shell then never runs the user's command (a half-built container must not). */
+static void init_setup(const struct container_spec *spec, int sync_fd,
+		       struct ns_id ret_ns[CONTAINER_NS_COUNT])
+{
+	const struct policy *p = spec->policy;
+	struct mount_ctx ctx = { .policy = p, .user = spec->user };
+	char err[768] = "";
+	int r, devnull;
+
+	/*
+	 * Propagation first (SECURITY.md 16): the new mount namespace starts as a
+	 * copy whose shared mounts would still propagate to the host. Made private,
+	 * nothing mounted below can reach the host's mount table.
+	 */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		snprintf(err, sizeof(err), "make mounts private: %s", strerror(errno));
+		init_fail(sync_fd, err);
+	}
+	/* the namespaces as they are now, before any user process exists: what
+	 * every shell that joins later must find */
+	{
+		cleanup_close int nsdir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (nsdir < 0 || container_read_ns(nsdir, false, ret_ns) < 0) {
+			snprintf(err, sizeof(err), "read namespace ids: %s", strerror(errno));
+			init_fail(sync_fd, err);
+		}
+	}
+	if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
+		snprintf(err, sizeof(err), "set hostname %s: %s", p->hostname, strerror(errno));
+		init_fail(sync_fd, err);
+	}
+
+	ctx.err = err;
+	ctx.errlen = sizeof(err);
+	ctx.root_fd = mounts_bind_rootfs(p, spec->user, err, sizeof(err));
+	if (ctx.root_fd < 0)
+		init_fail(sync_fd, err);
+	if (mounts_build(&ctx) < 0)
+		init_fail(sync_fd, err);
+	if (mounts_pivot(ctx.root_fd, err, sizeof(err)) < 0)
+		init_fail(sync_fd, err);
+	close(ctx.root_fd);
+	close(ctx.dev_fd);
+
+	r = creds_drop(CREDS_CONTAINED);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "init: drop privileges: %s", strerror(-r));
+		init_fail(sync_fd, err);
+	}
+	/*
+	 * Exec with file capabilities left init non-dumpable, and setns() through
+	 * a pidfd demands ptrace access to the target, which the shell (same uid,
+	 * no CAP_SYS_PTRACE) then lacks. Now that init holds no capability and no
+	 * host descriptor, it has nothing a ptrace by its own user could take;
+	 * what a shell joins is checked against the ids reported below.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1) < 0) {
+		snprintf(err, sizeof(err), "init: set dumpable: %s", strerror(errno));
+		init_fail(sync_fd, err);
+	}
+
+	/* PID 1 holds no host descriptor (SECURITY.md 3): stdio becomes the
+	 * container's /dev/null, everything else but the sync pipe is closed. */
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0) {
+		snprintf(err, sizeof(err), "init: /dev/null: %s", strerror(errno));
+		init_fail(sync_fd, err);
+	}
+	util_close_fds_from(3, &sync_fd, 1);
+}
+
+/* true when PID 1 is the only process left in the namespace */
+static bool alone_in_namespace(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool alone = true;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		unsigned long long pid;
+
+		if (util_parse_u64(de->d_name, &pid) == 0 && pid != 1) {
+			alone = false;
+			break;
+		}
+	}
+	closedir(d);
+	return alone;
+}
+
+static void reap_all(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static long ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/*
+ * Signals stay blocked and are taken with sigtimedwait (tini's way): SIGCHLD
+ * means reap; SIGTERM means stop the container: SIGTERM (and SIGCONT, for the
+ * stopped) to every process in it, then once they are gone, or stop_timeout
+ * later, init exits and the kernel SIGKILLs whatever is left in the namespace.
+ */
+static noreturn void init_reap_loop(unsigned stop_timeout)
+{
+	struct timespec deadline = { 0 };
+	bool stopping = false;
+	sigset_t all;
+
+	sigfillset(&all);
+	for (;;) {
+		struct timespec tick = { 0, 100 * 1000 * 1000 };
+		siginfo_t info;
+		int sig;
+
+		reap_all();
+		if (stopping) {
+			if (alone_in_namespace() || ms_until(&deadline) <= 0) {
+				kill(-1, SIGKILL);
+				_exit(0);
+			}
+		}
+		sig = sigtimedwait(&all, &info, stopping ? &tick : NULL);
+		if (sig == SIGTERM && !stopping) {
+			stopping = true;
+			clock_gettime(CLOCK_MONOTONIC, &deadline);
+			deadline.tv_sec += stop_timeout;
+			kill(-1, SIGTERM);
+			kill(-1, SIGCONT);
+		}
+	}
+}
+
+noreturn void init_main(const struct container_spec *spec, int sync_fd, int parent_pidfd)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+
+	if (spec->tie_to_parent) {
+		/* no session owns this container: it must not outlive the shell */
+		struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || poll(&pfd, 1, 0) != 0)
+			_exit(1);
+	}
+	if (parent_pidfd >= 0)
+		close(parent_pidfd);
+	prctl(PR_SET_NAME, "cubicle-init");
+	/* the session's terminal stays the shell's: init gets no controlling tty */
+	if (setsid() < 0)
+		_exit(1);
+
+	struct ns_id ns[CONTAINER_NS_COUNT];
+	char ready[1 + sizeof(ns)];
+
+	init_setup(spec, sync_fd, ns);
+
+	ready[0] = INIT_READY;
+	memcpy(ready + 1, ns, sizeof(ns));
+	if (util_write_all(sync_fd, ready, sizeof(ready)) < 0)
+		_exit(1);
+	close(sync_fd);
+	init_reap_loop(spec->policy->stop_timeout);
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cubicle-shell: the login shell of an isolated user.
+ *
+ * It runs as the user, with the file capabilities cap_setpcap, cap_sys_chroot
+ * and cap_sys_admin permitted (creds.c says why each). The privileged path,
+ * top to bottom:
+ *   1. distrust the caller: arguments, stdio, signals, umask, environment
+ *      (SECURITY.md 8-10); resolve the user from the passwd database;
+ *   2. resolve the policy; uid 0 and isolate = no never enter a container;
+ *   3. ensure the container (container.c, init.c, mounts.c);
+ *   4. enter and run the payload (run.c), privilege dropped in both;
+ *   5. without a session the container ends with its payload.
+ * Any failure before the payload runs: one line naming the cause, syslog,
+ * exit 1, and the user's command never runs unisolated (fail closed).
+ */
+#include "conf.h"
+#include "container.h"
+#include "creds.h"
+#include "env.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ARG_MAX_LEN (128 * 1024) /* bytes of -c COMMAND; argv[0] gets PATH_MAX */
+
+#ifndef CUBICLE_CONF_PATH
+#error "CUBICLE_CONF_PATH must be defined by the build"
+#endif
+
+extern char **environ;
+
+struct invocation {
+	bool login;
+	char *command; /* NULL: interactive */
+};
+
+/* SECURITY.md 10: closed stdio is reopened on /dev/null, so no file this
+ * process opens can land on descriptor 0, 1 or 2 by accident. */
+static void sanitize_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			_exit(EXIT_SETUP);
+	}
+}
+
+/* SECURITY.md 9 (pkexec CVE-2021-4034): exactly "-NAME" or "NAME -c COMMAND". */
+static struct invocation parse_args(int argc, char **argv)
+{
+	struct invocation inv = { 0 };
+
+	if (argc < 1 || !argv[0])
+		die(EXIT_USAGE, "called with an empty argument list (argc is 0); refusing");
+	if (strnlen(argv[0], PATH_MAX) >= PATH_MAX)
+		die(EXIT_USAGE, "argv[0] is longer than %d bytes", PATH_MAX);
+	inv.login = argv[0][0] == '-';
+	if (argc == 1) {
+		if (!inv.login)
+			die(EXIT_USAGE, "usage: run as a login shell (argv[0] starting with '-') "
+					"or as: cubicle-shell -c COMMAND");
+		return inv;
+	}
+	if (argc != 3 || strcmp(argv[1], "-c") != 0)
+		die(EXIT_USAGE, "only '-c COMMAND' is accepted, got '%.32s'%s", argv[1],
+		    argc > 3 ? " and more" : "");
+	if (strnlen(argv[2], ARG_MAX_LEN) >= ARG_MAX_LEN)
+		die(EXIT_USAGE, "the command is longer than %d bytes", ARG_MAX_LEN);
+	inv.command = argv[2];
+	return inv;
+}
+
+static void set_identity_env(struct env *e, const struct conf_user *u, const char *shell,
+			     const char *path)
+{
+	if (env_set(e, "HOME", u->home) < 0 || env_set(e, "USER", u->name) < 0 ||
+	    env_set(e, "LOGNAME", u->name) < 0 || env_set(e, "SHELL", shell) < 0 ||
+	    env_set(e, "PATH", path) < 0)
+		die(EXIT_SETUP, "environment too large");
+}
+
+/* uid 0 is never isolated, whatever the config says, and can always log in:
+ * even with a broken config root gets the configured shell or /bin/sh. */
+static noreturn void run_root_shell(const struct conf_user *u, const struct invocation *inv,
+				    struct env *env, mode_t mask)
+{
+	struct conf_diags diags = { .n = 0 };
+	struct conf *conf = NULL;
+	struct policy *p = NULL;
+	struct run_spec rs = { .shell = "/bin/sh",
+			       .command = inv->command,
+			       .login = inv->login,
+			       .home = u->home,
+			       .env = env,
+			       .umask = mask };
+
+	if (conf_load(CUBICLE_CONF_PATH, NULL, 0, &conf, &diags) == 0 &&
+	    conf_resolve(conf, u, &p, &diags) == 0)
+		rs.shell = p->shell;
+	set_identity_env(env, u, rs.shell, p ? p->path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	run_reset_signals();
+	run_exec_shell(&rs);
+}
+
+static void check_session(const struct policy *p, const struct env *env)
+{
+	const char *id = env_get(env, "CUBICLE_SESSION");
+
+	if (!p->require_session)
+		return;
+	if (!id)
+		die(EXIT_SETUP, "require_session = yes, but this login has no cubicle session "
+				"(CUBICLE_SESSION is unset: is pam_cubicle in the PAM stack?)");
+	die(EXIT_SETUP, "require_session = yes: cannot verify session %s, this build has no "
+			"session records yet",
+	    id);
+}
+
+int main(int argc, char **argv)
+{
+	struct conf_diags diags = { .n = 0 };
+	struct container_spec spec = { 0 };
+	struct container ctr = { .pidfd = -1 };
+	struct conf_user *user = NULL;
+	struct invocation inv;
+	struct conf *conf = NULL;
+	struct policy *p = NULL;
+	struct run_spec rs;
+	struct env env;
+	const char *missing = "?";
+	char err[1024];
+	mode_t user_umask;
+	int r, status;
+
+	/* 1. distrust the caller */
+	sanitize_stdio();
+	run_reset_signals();
+	user_umask = umask(077);
+	log_open();
+	inv = parse_args(argc, argv);
+	if (env_capture(&env, environ) < 0)
+		die(EXIT_SETUP, "environment too large");
+	clearenv();
+
+	r = conf_user_lookup_uid(getuid(), &user);
+	if (r < 0)
+		die(EXIT_SETUP, "cannot look up uid %u in the passwd database: %s",
+		    (unsigned)getuid(), strerror(-r));
+	log_set_user(user->name);
+	if (user->uid == 0)
+		run_root_shell(user, &inv, &env, user_umask);
+
+	/* 2. policy */
+	r = conf_load(CUBICLE_CONF_PATH, NULL, 0, &conf, &diags);
+	if (r == 0)
+		r = conf_resolve(conf, user, &p, &diags);
+	if (r < 0) {
+		if (diags.n > 0)
+			die(EXIT_SETUP, "config %s%s%s", diags.d[0].where, diags.d[0].where[0] ? ": " : "",
+			    diags.d[0].msg);
+		die(EXIT_SETUP, "config %s: %s", CUBICLE_CONF_PATH, strerror(-r));
+	}
+	set_identity_env(&env, user, p->shell, p->path);
+	rs = (struct run_spec){ .shell = p->shell,
+				.command = inv.command,
+				.login = inv.login,
+				.home = user->home,
+				.env = &env,
+				.umask = user_umask };
+
+	if (!p->isolate) {
+		r = creds_drop(CREDS_HOST_USER);
+		if (r < 0)
+			die(EXIT_SETUP, "drop capabilities: %s", strerror(-r));
+		run_exec_shell(&rs);
+	}
+	check_session(p, &env);
+	if (creds_check_permitted(&missing) < 0)
+		die(EXIT_SETUP, "missing capability %s: cubicle-shell must be installed with its "
+				"file capabilities (see README), and cannot work inside a container",
+		    missing);
+	r = creds_raise();
+	if (r < 0)
+		die(EXIT_SETUP, "raise capabilities: %s", strerror(-r));
+
+	/* 3. ensure the container: without a session, a new one for this payload */
+	spec.policy = p;
+	spec.user = user;
+	spec.tie_to_parent = true;
+	r = container_create(&spec, &ctr, err, sizeof(err));
+	if (r < 0)
+		die(EXIT_SETUP, "%s", err);
+	log_info("container up: init pid %d, hostname %s, rootfs %s", (int)ctr.pid, p->hostname,
+		 p->rootfs);
+
+	/* 4. enter and run */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	status = run_in_container(&ctr, &rs);
+
+	/* 5. no other owner: the container ends with its payload */
+	container_stop(&ctr);
+	return status;
+}

@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: MIT */
+#include "mounts.h"
+#include "names.h"
+#include "safeopen.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define ATTR_USER (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+#define ATTR_SYS (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+
+static int fail(struct mount_ctx *ctx, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct mount_ctx *ctx, int r, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(ctx->err, ctx->errlen, "%s: %s", what, strerror(-r));
+	return r;
+}
+
+/* ---- mount primitives: always onto a descriptor, never onto a path ---- */
+
+/* The pre-5.12 way to change a mount's flags: a bind remount through the
+ * descriptor of that very mount (whose magic link resolves to its root). */
+static int remount_attrs(int mnt_fd, unsigned attrs)
+{
+	char path[64];
+	unsigned long flags = MS_REMOUNT | MS_BIND;
+
+	if (attrs & MOUNT_ATTR_RDONLY)
+		flags |= MS_RDONLY;
+	if (attrs & MOUNT_ATTR_NOSUID)
+		flags |= MS_NOSUID;
+	if (attrs & MOUNT_ATTR_NODEV)
+		flags |= MS_NODEV;
+	if (attrs & MOUNT_ATTR_NOEXEC)
+		flags |= MS_NOEXEC;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mnt_fd);
+	return mount(NULL, path, NULL, flags, NULL) < 0 ? -errno : 0;
+}
+
+/* Sets `attrs` (the complete wanted set) on the mount mnt_fd refers to. */
+static int mount_set_attrs(int mnt_fd, unsigned attrs)
+{
+	struct mount_attr ma = { .attr_set = attrs };
+
+	if (mount_setattr(mnt_fd, "", AT_EMPTY_PATH, &ma, sizeof(ma)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	return remount_attrs(mnt_fd, attrs);
+}
+
+/*
+ * Binds what src_fd refers to onto what dst_fd refers to. The clone is made
+ * detached, gets its flags while still invisible (SECURITY.md 5: set when the
+ * mount is created, not in a later remount) and is then attached. Returns a
+ * descriptor of the attached mount's root.
+ */
+static int mount_bind(int src_fd, int dst_fd, unsigned attrs)
+{
+	cleanup_close int tree = -1;
+	struct mount_attr ma = { .attr_set = attrs };
+	bool late = false;
+
+	tree = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0) {
+		if (errno != ENOSYS)
+			return -errno;
+		late = true; /* before Linux 5.12; nobody else is in this namespace yet */
+	}
+	if (move_mount(tree, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	if (late) {
+		int r = remount_attrs(tree, attrs);
+
+		if (r < 0)
+			return r;
+	}
+	return steal_fd(&tree);
+}
+
+/* A fresh filesystem, created with its flags and then attached onto dst_fd.
+ * `opts` is "key=value,flag,..." as for mount(8). Returns the mount's fd. */
+static int mount_fresh(const char *fstype, const char *opts, unsigned attrs, int dst_fd)
+{
+	cleanup_close int fs = -1, mnt = -1;
+	char buf[256], *save = NULL;
+
+	fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%s", opts ? opts : "");
+	for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(o, '=');
+		int r;
+
+		if (eq) {
+			*eq = '\0';
+			r = fsconfig(fs, FSCONFIG_SET_STRING, o, eq + 1, 0);
+		} else {
+			r = fsconfig(fs, FSCONFIG_SET_FLAG, o, NULL, 0);
+		}
+		if (r < 0)
+			return -errno;
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		return -errno;
+	if (move_mount(mnt, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return steal_fd(&mnt);
+}
+
+/* ---- targets inside the rootfs ---- */
+
+static const char *resolve_error(int r)
+{
+	switch (r) {
+	case -ELOOP:
+		return "it is a symlink or lies under one, and is not followed";
+	case -ENOTDIR:
+		return "it is not a directory (symlink, FIFO or other file?)";
+	case -ENOENT:
+		return "it does not exist in the rootfs";
+	case -EXDEV:
+		return "it leads out of the rootfs";
+	default:
+		return strerror(-r);
+	}
+}
+
+/*
+ * Opens a mount target inside the rootfs without following any symlink
+ * (SECURITY.md 1: runc CVE-2021-30465, pam_namespace CVE-2025-6020), O_PATH so a
+ * planted FIFO is never opened and cannot hang the login.
+ */
+static int open_target(struct mount_ctx *ctx, const char *path, bool want_dir)
+{
+	struct stat st;
+	int fd = safe_openat(ctx->root_fd, path, O_PATH | (want_dir ? O_DIRECTORY : 0), 0);
+
+	if (fd < 0) {
+		snprintf(ctx->err, ctx->errlen, "cannot mount on %s inside the rootfs: %s", path,
+			 resolve_error(fd));
+		return fd;
+	}
+	if (fstat(fd, &st) < 0 || (!want_dir && !S_ISREG(st.st_mode))) {
+		close(fd);
+		snprintf(ctx->err, ctx->errlen,
+			 "cannot mount on %s inside the rootfs: it is not a regular file", path);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* ---- the rows of the table ---- */
+
+struct mount_row;
+typedef int (*mount_fn)(struct mount_ctx *ctx, const struct mount_row *row);
+
+struct mount_row {
+	const char *target;
+	mount_fn fn;
+	const char *fstype;
+	const char *opts;
+	unsigned attrs;
+	bool fatal; /* false: a failure is reported and the login goes on */
+};
+
+static int row_fresh(struct mount_ctx *ctx, const struct mount_row *row)
+{
+	cleanup_close int dst = open_target(ctx, row->target, true);
+	int mnt;
+
+	if (dst < 0)
+		return dst;
+	mnt = mount_fresh(row->fstype, row->opts, row->attrs, dst);
+	if (mnt < 0)
+		return fail(ctx, mnt, "mount %s on %s", row->fstype, row->target);
+	close(mnt);
+	return 0;
+}
+
+static int row_tmp(struct mount_ctx *ctx, const struct mount_row *row)
+{
+	const struct policy *p = ctx->policy;
+	cleanup_close int dst = open_target(ctx, row->target, true);
+	char opts[128];
+	int mnt;
+
+	if (dst < 0)
+		return dst;
+	if (p->tmp_size_percent)
+		snprintf(opts, sizeof(opts), "%s,size=%u%%", row->opts, p->tmp_size_percent);
+	else
+		snprintf(opts, sizeof(opts), "%s,size=%" PRIu64, row->opts, p->tmp_size_bytes);
+	mnt = mount_fresh(row->fstype, opts, row->attrs, dst);
+	if (mnt < 0)
+		return fail(ctx, mnt, "mount tmpfs on %s", row->target);
+	close(mnt);
+	return 0;
+}
+
+static const struct dev_node {
+	const char *name;
+	unsigned major, minor;
+} dev_nodes[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static const struct {
+	const char *name, *target;
+} dev_links[] = {
+	{ "ptmx", "pts/ptmx" },		  { "fd", "/proc/self/fd" },
+	{ "stdin", "/proc/self/fd/0" },	  { "stdout", "/proc/self/fd/1" },
+	{ "stderr", "/proc/self/fd/2" },
+};
+
+/*
+ * /dev is a fresh tmpfs, never the rootfs's own (SECURITY.md 2: runc
+ * CVE-2025-31133): the device nodes are bind mounts of the host's, each checked
+ * to be the expected device before it is used. The tmpfs belongs to the user
+ * while it is filled (init has no CAP_DAC_OVERRIDE) and is made read-only at the
+ * end, so nothing in it can be replaced.
+ */
+static int row_dev(struct mount_ctx *ctx, const struct mount_row *row)
+{
+	cleanup_close int dst = open_target(ctx, row->target, true);
+	char opts[128];
+	int dev;
+
+	if (dst < 0)
+		return dst;
+	snprintf(opts, sizeof(opts), "%s,uid=%u,gid=%u", row->opts, (unsigned)ctx->user->uid,
+		 (unsigned)ctx->user->gid);
+	dev = mount_fresh(row->fstype, opts, row->attrs, dst);
+	if (dev < 0)
+		return fail(ctx, dev, "mount tmpfs on /dev");
+	ctx->dev_fd = dev;
+
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
+		return fail(ctx, -errno, "populate /dev");
+	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
+		if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)
+			return fail(ctx, -errno, "create /dev/%s", dev_links[i].name);
+
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		const struct dev_node *n = &dev_nodes[i];
+		cleanup_close int host = -1, target = -1;
+		char hostpath[32];
+		struct stat st;
+		int r;
+
+		snprintf(hostpath, sizeof(hostpath), "/dev/%s", n->name);
+		host = open(hostpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (host < 0)
+			return fail(ctx, -errno, "open host %s", hostpath);
+		if (fstat(host, &st) < 0 || !S_ISCHR(st.st_mode) ||
+		    st.st_rdev != makedev(n->major, n->minor))
+			return fail(ctx, -ENODEV, "host %s is not the expected device %u:%u",
+				    hostpath, n->major, n->minor);
+		target = openat(dev, n->name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				0666);
+		if (target < 0)
+			return fail(ctx, -errno, "create /dev/%s", n->name);
+		close(target);
+		target = openat(dev, n->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (target < 0)
+			return fail(ctx, -errno, "open /dev/%s", n->name);
+		r = mount_bind(host, target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+		if (r < 0)
+			return fail(ctx, r, "bind host %s", hostpath);
+		close(r);
+	}
+	return 0;
+}
+
+static int row_dev_readonly(struct mount_ctx *ctx, const struct mount_row *row)
+{
+	int r = mount_set_attrs(ctx->dev_fd, row->attrs);
+
+	if (r < 0)
+		return fail(ctx, r, "make /dev read-only");
+	return 0;
+}
+
+static int bind_host_path(struct mount_ctx *ctx, const char *src, const char *dst, unsigned attrs,
+			  const char *what)
+{
+	cleanup_close int s = -1, d = -1;
+	struct stat st;
+	int r;
+
+	/* The source is a host path from the config, opened as the user: binding
+	 * shows them nothing their own permissions would not. */
+	s = open(src, O_PATH | O_CLOEXEC);
+	if (s < 0 || fstat(s, &st) < 0)
+		return fail(ctx, -errno, "%s: cannot open %s", what, src);
+	d = open_target(ctx, dst, S_ISDIR(st.st_mode));
+	if (d < 0)
+		return d;
+	r = mount_bind(s, d, attrs);
+	if (r < 0)
+		return fail(ctx, r, "%s: bind %s on %s", what, src, dst);
+	close(r);
+	return 0;
+}
+
+static int row_home(struct mount_ctx *ctx, const struct mount_row *row)
+{
+	if (!ctx->policy->home)
+		return 0;
+	return bind_host_path(ctx, ctx->policy->home, ctx->user->home, row->attrs, "home");
+}
+
+static int row_binds(struct mount_ctx *ctx, const struct mount_row *row)
+{
+	for (size_t i = 0; i < ctx->policy->n_binds; i++) {
+		const struct conf_bind *b = &ctx->policy->binds[i];
+		int r = bind_host_path(ctx, b->src, b->dst,
+				       row->attrs | (b->ro ? MOUNT_ATTR_RDONLY : 0),
+				       b->ro ? "bind_ro" : "bind");
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* true if one line of a passwd/group file names `name` or `id` (fields 1 and 3) */
+static bool db_has_entry(const char *data, const char *name, unsigned id)
+{
+	char idstr[16];
+	size_t nlen = strlen(name);
+
+	snprintf(idstr, sizeof(idstr), "%u", id);
+	for (const char *line = data; *line;) {
+		const char *end = strchr(line, '\n'), *f3;
+
+		if (!end)
+			end = line + strlen(line);
+		if ((size_t)(end - line) > nlen && strncmp(line, name, nlen) == 0 && line[nlen] == ':')
+			return true;
+		f3 = memchr(line, ':', (size_t)(end - line));
+		if (f3)
+			f3 = memchr(f3 + 1, ':', (size_t)(end - f3 - 1));
+		if (f3 && strncmp(f3 + 1, idstr, strlen(idstr)) == 0 &&
+		    f3[1 + strlen(idstr)] == ':')
+			return true;
+		line = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+#define DB_MAX (256 * 1024)
+
+/*
+ * Where the rootfs's /etc/passwd (or group) lacks the user, a copy with the
+ * entry added is bound read-only over it, so id, whoami and ls -l show names.
+ * The copy is staged in /dev (still writable) and unlinked once bound. A rootfs
+ * without such a file, or with a symlink there, is the user's business: it is
+ * left alone.
+ */
+static int synth_db(struct mount_ctx *ctx, const char *file, const char *stage, const char *name,
+		    unsigned id, const char *entry)
+{
+	cleanup_free char *data = NULL;
+	cleanup_close int fd = -1, out = -1, src = -1, dst = -1;
+	struct stat st;
+	ssize_t len;
+	int r;
+
+	fd = safe_openat(ctx->root_fd, file, O_RDONLY | O_NONBLOCK, 0);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > DB_MAX)
+		return 0;
+	data = malloc(DB_MAX + 1);
+	if (!data)
+		return fail(ctx, -ENOMEM, "read %s", file);
+	len = util_read_all(fd, data, DB_MAX + 1);
+	if (len < 0)
+		return fail(ctx, (int)len, "read %s in the rootfs", file);
+	if (db_has_entry(data, name, id))
+		return 0;
+
+	out = openat(ctx->dev_fd, stage, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0 || fchmod(out, 0644) < 0)
+		return fail(ctx, -errno, "stage %s", file);
+	r = util_write_all(out, data, (size_t)len);
+	if (r == 0 && len > 0 && data[len - 1] != '\n')
+		r = util_write_all(out, "\n", 1);
+	if (r == 0)
+		r = util_write_all(out, entry, strlen(entry));
+	if (r < 0)
+		return fail(ctx, r, "stage %s", file);
+	src = openat(ctx->dev_fd, stage, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	dst = safe_openat(ctx->root_fd, file, O_PATH, 0);
+	if (src < 0 || dst < 0)
+		return fail(ctx, src < 0 ? -errno : dst, "open %s", file);
+	r = mount_bind(src, dst, ATTR_SYS | MOUNT_ATTR_RDONLY);
+	if (r < 0)
+		return fail(ctx, r, "bind a copy of %s with the user added", file);
+	close(r);
+	unlinkat(ctx->dev_fd, stage, 0);
+	return 0;
+}
+
+static bool db_field_ok(const char *s)
+{
+	return s && !strpbrk(s, ":\n");
+}
+
+static int row_passwd(struct mount_ctx *ctx, const struct mount_row *row)
+{
+	const struct conf_user *u = ctx->user;
+	char entry[1024];
+	int r;
+
+	(void)row;
+	if (!name_is_safe(u->name) || !db_field_ok(u->home) || !db_field_ok(ctx->policy->shell))
+		return 0;
+	snprintf(entry, sizeof(entry), "%s:x:%u:%u::%s:%s\n", u->name, (unsigned)u->uid,
+		 (unsigned)u->gid, u->home, ctx->policy->shell);
+	r = synth_db(ctx, "etc/passwd", ".passwd", u->name, (unsigned)u->uid, entry);
+	if (r < 0 || !name_is_safe(u->group))
+		return r;
+	snprintf(entry, sizeof(entry), "%s:x:%u:\n", u->group, (unsigned)u->gid);
+	return synth_db(ctx, "etc/group", ".group", u->group, (unsigned)u->gid, entry);
+}
+
+/*
+ * The container's filesystem, in order. /dev is filled while writable and
+ * frozen read-only last, after the passwd/group copies were staged in it.
+ */
+static const struct mount_row mount_table[] = {
+	{ "/proc", row_fresh, "proc", NULL, ATTR_SYS, true },
+	{ "/dev", row_dev, "tmpfs", "mode=0755,size=2m,nr_inodes=256", ATTR_SYS, true },
+	{ "/dev/pts", row_fresh, "devpts", "newinstance,ptmxmode=0666,mode=0620",
+	  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true },
+	{ "/dev/shm", row_fresh, "tmpfs", "mode=1777,uid=0,gid=0", ATTR_USER, true },
+	{ "/tmp", row_tmp, "tmpfs", "mode=1777,uid=0,gid=0", ATTR_USER, true },
+	{ "(home)", row_home, NULL, NULL, ATTR_USER, true },
+	{ "(binds)", row_binds, NULL, NULL, ATTR_USER, true },
+	{ "/etc/passwd", row_passwd, NULL, NULL, 0, false },
+	{ "/dev", row_dev_readonly, NULL, NULL, ATTR_SYS | MOUNT_ATTR_RDONLY, true },
+};
+
+int mounts_build(struct mount_ctx *ctx)
+{
+	ctx->dev_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(mount_table); i++) {
+		const struct mount_row *row = &mount_table[i];
+		int r = row->fn(ctx, row);
+
+		if (r < 0 && row->fatal)
+			return r;
+		if (r < 0)
+			dprintf(STDERR_FILENO, "cubicle-shell: warning: %s\n", ctx->err);
+	}
+	return 0;
+}
+
+int mounts_bind_rootfs(const struct policy *p, const struct conf_user *u, char *err, size_t errlen)
+{
+	const char *bad = NULL;
+	cleanup_close int fd = -1;
+	int mnt;
+
+	fd = safe_open_trusted_dir(p->rootfs, u->uid, &bad);
+	if (fd == -EPERM) {
+		snprintf(err, errlen,
+			 "rootfs %s: %s must be owned by root (the rootfs itself by root or the "
+			 "user) and not writable by group or others",
+			 p->rootfs, bad);
+		return fd;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "rootfs %s: %s: %s", p->rootfs, bad,
+			 fd == -ENOTDIR ? "not a directory, or a symlink (not followed)"
+					: strerror(-fd));
+		return fd;
+	}
+	mnt = mount_bind(fd, fd, ATTR_USER);
+	if (mnt < 0)
+		snprintf(err, errlen, "bind rootfs %s: %s", p->rootfs, strerror(-mnt));
+	return mnt;
+}
+
+int mounts_pivot(int root_fd, char *err, size_t errlen)
+{
+	/* pivot_root(".", "."): the old root ends up stacked on the new one and is
+	 * detached at once, so no path of the host stays reachable (pivot_root(2)). */
+	if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+		snprintf(err, errlen, "pivot into the rootfs: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
