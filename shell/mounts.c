@@ -109,6 +109,9 @@ static int mount_fresh(const char *fstype, const char *opts, unsigned attrs, int
 	fs = fsopen(fstype, FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return -errno;
+	/* what mount tables show as the source: "proc", "tmpfs", "devpts" */
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", fstype, 0) < 0)
+		return -errno;
 	snprintf(buf, sizeof(buf), "%s", opts ? opts : "");
 	for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(o, '=');
@@ -135,13 +138,26 @@ static int mount_fresh(const char *fstype, const char *opts, unsigned attrs, int
 
 /* ---- targets inside the rootfs ---- */
 
-static const char *resolve_error(int r)
+/* Says what stands at `path` when it is not what a mount needs. */
+static const char *describe_target(int root_fd, const char *path, int r)
 {
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (r == -ENOTDIR || r == -ELOOP) {
+		fd = safe_openat(root_fd, path, O_PATH, 0);
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			if (S_ISLNK(st.st_mode))
+				return "it is a symlink, which is never followed";
+			if (S_ISFIFO(st.st_mode))
+				return "it is a FIFO, not a directory";
+			if (!S_ISDIR(st.st_mode))
+				return "it is not a directory";
+		}
+		if (fd == -ELOOP || fd == -ENOTDIR)
+			return "a component on the way is a symlink, which is never followed";
+	}
 	switch (r) {
-	case -ELOOP:
-		return "it is a symlink or lies under one, and is not followed";
-	case -ENOTDIR:
-		return "it is not a directory (symlink, FIFO or other file?)";
 	case -ENOENT:
 		return "it does not exist in the rootfs";
 	case -EXDEV:
@@ -163,7 +179,7 @@ static int open_target(struct mount_ctx *ctx, const char *path, bool want_dir)
 
 	if (fd < 0) {
 		snprintf(ctx->err, ctx->errlen, "cannot mount on %s inside the rootfs: %s", path,
-			 resolve_error(fd));
+			 describe_target(ctx->root_fd, path, fd));
 		return fd;
 	}
 	if (fstat(fd, &st) < 0 || (!want_dir && !S_ISREG(st.st_mode))) {
