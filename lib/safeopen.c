@@ -74,12 +74,15 @@ static int walk_openat(int rootfd, const char *path, int flags, mode_t mode)
 		while (next && *next == '/')
 			next++;
 		if (!next || *next == '\0') {
+			/* the last one: errors as openat2 gives them (ENOTDIR for a symlink
+			 * opened O_DIRECTORY, ELOOP otherwise) */
 			fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
 			return fd < 0 ? -errno : fd;
 		}
 		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
-			/* a symlink opened O_DIRECTORY|O_NOFOLLOW gives ENOTDIR: report it as one */
+			/* a symlink on the way is ELOOP, as with RESOLVE_NO_SYMLINKS, though
+			 * opening it O_DIRECTORY|O_NOFOLLOW gave ENOTDIR */
 			if (errno == ENOTDIR && fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISLNK(st.st_mode))
 				return -ELOOP;
@@ -95,7 +98,9 @@ int safe_openat(int rootfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
 		.flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		/* O_TMPFILE includes O_DIRECTORY: test all its bits, or every O_DIRECTORY open
+		 * would pass a mode, which openat2 refuses with EINVAL */
+		.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	const char *rel = path;
