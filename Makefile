@@ -48,7 +48,12 @@ $(LIBCUBICLE): $(LIB_OBJ) $(CONF_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(B)/cubicle-shell: $(SHELL_OBJ) $(LIBCUBICLE)
+# the shell's objects but main: what its unit tests link
+SHELL_LIB = $(B)/libcubicle-shell.a
+$(SHELL_LIB): $(filter-out $(B)/shell/main.o,$(SHELL_OBJ))
+	$(AR) rcs $@ $^
+
+$(B)/cubicle-shell: $(B)/shell/main.o $(SHELL_LIB) $(LIBCUBICLE)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcap
 
 $(B)/cubiclectl: $(CTL_OBJ) $(LIBCUBICLE)
@@ -61,9 +66,9 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_B     = $(B)/asan
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-$(B)/unit/%: tests/unit/%.c $(LIBCUBICLE)
+$(B)/unit/%: tests/unit/%.c $(SHELL_LIB) $(LIBCUBICLE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $^ -lcmocka -lcap
+	$(CC) $(CPPFLAGS) -Ishell $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $^ -lcmocka -lcap
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

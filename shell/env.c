@@ -67,6 +67,15 @@ static const struct {
 	{ "CUBICLE_SESSION", false, session_ok },
 };
 
+/* the part of a name after its prefix: [A-Z0-9_] */
+static bool key_suffix_ok(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
 int env_allowed(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
@@ -79,8 +88,8 @@ int env_allowed(const char *kv)
 		size_t nlen = strlen(allowed[i].name);
 
 		if (allowed[i].prefix) {
-			if (klen <= nlen || strncmp(kv, allowed[i].name, nlen) != 0 ||
-			    !value_ok(kv + nlen, 32, "_") || strchr(kv + nlen, '=') != eq)
+			if (klen <= nlen || klen > 64 || strncmp(kv, allowed[i].name, nlen) != 0 ||
+			    !key_suffix_ok(kv + nlen, klen - nlen))
 				continue;
 		} else if (klen != nlen || strncmp(kv, allowed[i].name, nlen) != 0) {
 			continue;
