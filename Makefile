@@ -117,7 +117,8 @@ format-check:
 
 analyze:
 	cppcheck --enable=warning,portability,performance --error-exitcode=1 --quiet \
-		--inline-suppr -D_GNU_SOURCE -Ilib -Iconf lib conf shell ctl
+		--inline-suppr -D_GNU_SOURCE -DCUBICLE_CONF_PATH=\"/etc/cubicle/cubicle.conf\" \
+		-Ilib -Iconf -Ishell lib conf shell ctl
 
 # ---- install -----------------------------------------------------------
 

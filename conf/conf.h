@@ -21,10 +21,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define CONF_LINE_MAX 1024	  /* bytes per line, newline included */
-#define CONF_FILE_MAX (1 << 20) /* bytes per file */
+#define CONF_LINE_MAX	 1024	   /* bytes per line, newline included */
+#define CONF_FILE_MAX	 (1 << 20) /* bytes per file */
 #define CONF_DROPINS_MAX 256
-#define CONF_DIAGS_MAX 16
+#define CONF_DIAGS_MAX	 16
 
 /* "max" (no limit) for the uint64_t limits below */
 #define CONF_UNLIMITED UINT64_MAX
@@ -46,8 +46,8 @@ struct conf_diag {
 
 struct conf_diags {
 	struct conf_diag d[CONF_DIAGS_MAX];
-	size_t n;	    /* stored, at most CONF_DIAGS_MAX */
-	size_t n_total;     /* seen, may exceed n */
+	size_t n;	/* stored, at most CONF_DIAGS_MAX */
+	size_t n_total; /* seen, may exceed n */
 };
 
 /* Who the policy is for: filled from the passwd/group databases. */
@@ -55,8 +55,8 @@ struct conf_user {
 	char *name;
 	uid_t uid;
 	gid_t gid;
-	char *home;	/* passwd home directory */
-	char *group;	/* name of the primary group */
+	char *home;    /* passwd home directory */
+	char *group;   /* name of the primary group */
 	char **groups; /* names of every group the user is in, primary included */
 	size_t n_groups;
 };
@@ -69,13 +69,13 @@ struct conf_bind {
 
 struct policy {
 	bool isolate;
-	char *rootfs;	/* host path of the user's root filesystem; NULL if unset */
-	char *hostname; /* valid RFC 1123 host name */
-	char *shell;	/* absolute path inside the container */
-	char *home;	/* host directory bound at the user's home; NULL for "none" */
-	char *path;	/* PATH given to the user's shell */
-	unsigned namespaces; /* enum conf_ns bits; always includes CONF_NS_REQUIRED */
-	uint64_t tmp_size_bytes; /* size of /tmp; 0 when given as a percentage */
+	char *rootfs;		   /* host path of the user's root filesystem; NULL if unset */
+	char *hostname;		   /* valid RFC 1123 host name */
+	char *shell;		   /* absolute path inside the container */
+	char *home;		   /* host directory bound at the user's home; NULL for "none" */
+	char *path;		   /* PATH given to the user's shell */
+	unsigned namespaces;	   /* enum conf_ns bits; always includes CONF_NS_REQUIRED */
+	uint64_t tmp_size_bytes;   /* size of /tmp; 0 when given as a percentage */
 	unsigned tmp_size_percent; /* 1..100 percent of RAM; 0 when given in bytes */
 	struct conf_bind *binds;
 	size_t n_binds;
@@ -132,8 +132,8 @@ int conf_user_lookup_name(const char *name, struct conf_user **ret);
 void conf_user_free(struct conf_user *u);
 
 /* Adds a diagnostic (printf-style); also usable by callers for their own checks. */
-void conf_diag_add(struct conf_diags *diags, const char *where, unsigned line, const char *fmt,
-		   ...) __attribute__((format(printf, 4, 5)));
+void conf_diag_add(struct conf_diags *diags, const char *where, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Names of the keys the parser knows, NULL-terminated (for docs and tests). */
 extern const char *const conf_key_names[];

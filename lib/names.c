@@ -105,7 +105,8 @@ bool path_is_clean_absolute(const char *path)
 
 		if (clen == 0)
 			return false;
-		if ((clen == 1 && comp[0] == '.') || (clen == 2 && comp[0] == '.' && comp[1] == '.'))
+		if ((clen == 1 && comp[0] == '.') ||
+		    (clen == 2 && comp[0] == '.' && comp[1] == '.'))
 			return false;
 		if (!end)
 			return true;

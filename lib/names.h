@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NAME_MAX_LEN 32
+#define NAME_MAX_LEN	 32
 #define HOSTNAME_MAX_LEN 64
 
 /*

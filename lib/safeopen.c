@@ -168,7 +168,8 @@ int safe_open_trusted_dir(const char *path, uid_t owner_ok, const char **ret_bad
 			return -EPERM;
 
 		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		snprintf(bad, sizeof(bad), "%.*s", (int)(comp - buf + (ptrdiff_t)strlen(comp)), path);
+		snprintf(bad, sizeof(bad), "%.*s", (int)(comp - buf + (ptrdiff_t)strlen(comp)),
+			 path);
 		if (fd < 0)
 			return -errno;
 		close(cur);

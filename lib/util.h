@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define cleanup_free _cleanup_(util_freep)
+#define _cleanup_(f)  __attribute__((cleanup(f)))
+#define cleanup_free  _cleanup_(util_freep)
 #define cleanup_close _cleanup_(util_closep)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

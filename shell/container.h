@@ -30,9 +30,9 @@ struct ns_id {
 #define CONTAINER_NS_COUNT 6
 
 struct container {
-	pid_t pid;	 /* init, as the host sees it */
-	int pidfd;	 /* pins init: signals and setns() go through it */
-	int ns_flags;	 /* CLONE_NEW* of the namespaces to join */
+	pid_t pid;			     /* init, as the host sees it */
+	int pidfd;			     /* pins init: signals and setns() go through it */
+	int ns_flags;			     /* CLONE_NEW* of the namespaces to join */
 	struct ns_id ns[CONTAINER_NS_COUNT]; /* as init reported them, in ns_names order */
 	unsigned stop_timeout;
 };

@@ -45,8 +45,8 @@ int creds_raise(void)
 
 	if (!caps)
 		return -errno;
-	if (cap_set_flag(caps, CAP_EFFECTIVE, (int)ARRAY_SIZE(needed_caps), needed_caps,
-			 CAP_SET) < 0 ||
+	if (cap_set_flag(caps, CAP_EFFECTIVE, (int)ARRAY_SIZE(needed_caps), needed_caps, CAP_SET) <
+		    0 ||
 	    cap_set_proc(caps) < 0)
 		r = -errno;
 	cap_free(caps);

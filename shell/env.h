@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define ENV_MAX_TOTAL (64 * 1024) /* bytes of environment handed to the shell */
-#define ENV_MAX_VARS 64
+#define ENV_MAX_VARS  64
 
 struct env {
 	char *vars[ENV_MAX_VARS + 1]; /* "KEY=VALUE", NULL-terminated */

@@ -29,7 +29,8 @@ static noreturn void init_fail(int sync_fd, const char *msg)
 	char buf[1024];
 	int n = snprintf(buf, sizeof(buf), "%c%s", INIT_ERROR, msg);
 
-	util_write_all(sync_fd, buf, n < 0 ? 0 : (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+	util_write_all(sync_fd, buf,
+		       n < 0 ? 0 : (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
 	_exit(1);
 }
 

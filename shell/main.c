@@ -109,7 +109,9 @@ static noreturn void run_root_shell(const struct conf_user *u, const struct invo
 	if (conf_load(CUBICLE_CONF_PATH, NULL, 0, &conf, &diags) == 0 &&
 	    conf_resolve(conf, u, &p, &diags) == 0)
 		rs.shell = p->shell;
-	set_identity_env(env, u, rs.shell, p ? p->path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	set_identity_env(env, u, rs.shell,
+			 p ? p->path
+			   : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	run_reset_signals();
 	run_exec_shell(&rs);
 }
@@ -123,8 +125,9 @@ static void check_session(const struct policy *p, const struct env *env)
 	if (!id)
 		die(EXIT_SETUP, "require_session = yes, but this login has no cubicle session "
 				"(CUBICLE_SESSION is unset: is pam_cubicle in the PAM stack?)");
-	die(EXIT_SETUP, "require_session = yes: cannot verify session %s, this build has no "
-			"session records yet",
+	die(EXIT_SETUP,
+	    "require_session = yes: cannot verify session %s, this build has no "
+	    "session records yet",
 	    id);
 }
 
@@ -168,8 +171,8 @@ int main(int argc, char **argv)
 		r = conf_resolve(conf, user, &p, &diags);
 	if (r < 0) {
 		if (diags.n > 0)
-			die(EXIT_SETUP, "config %s%s%s", diags.d[0].where, diags.d[0].where[0] ? ": " : "",
-			    diags.d[0].msg);
+			die(EXIT_SETUP, "config %s%s%s", diags.d[0].where,
+			    diags.d[0].where[0] ? ": " : "", diags.d[0].msg);
 		die(EXIT_SETUP, "config %s: %s", CUBICLE_CONF_PATH, strerror(-r));
 	}
 	set_identity_env(&env, user, p->shell, p->path);
@@ -188,8 +191,9 @@ int main(int argc, char **argv)
 	}
 	check_session(p, &env);
 	if (creds_check_permitted(&missing) < 0)
-		die(EXIT_SETUP, "missing capability %s: cubicle-shell must be installed with its "
-				"file capabilities (see README), and cannot work inside a container",
+		die(EXIT_SETUP,
+		    "missing capability %s: cubicle-shell must be installed with its "
+		    "file capabilities (see README), and cannot work inside a container",
 		    missing);
 	r = creds_raise();
 	if (r < 0)

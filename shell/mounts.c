@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define ATTR_USER (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
-#define ATTR_SYS (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+#define ATTR_SYS  (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 static int fail(struct mount_ctx *ctx, int r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -243,15 +243,15 @@ static const struct dev_node {
 	const char *name;
 	unsigned major, minor;
 } dev_nodes[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
-	{ "ptmx", "pts/ptmx" },		  { "fd", "/proc/self/fd" },
-	{ "stdin", "/proc/self/fd/0" },	  { "stdout", "/proc/self/fd/1" },
+	{ "ptmx", "pts/ptmx" },		 { "fd", "/proc/self/fd" },
+	{ "stdin", "/proc/self/fd/0" },	 { "stdout", "/proc/self/fd/1" },
 	{ "stderr", "/proc/self/fd/2" },
 };
 
@@ -378,7 +378,8 @@ static bool db_has_entry(const char *data, const char *name, unsigned id)
 
 		if (!end)
 			end = line + strlen(line);
-		if ((size_t)(end - line) > nlen && strncmp(line, name, nlen) == 0 && line[nlen] == ':')
+		if ((size_t)(end - line) > nlen && strncmp(line, name, nlen) == 0 &&
+		    line[nlen] == ':')
 			return true;
 		f3 = memchr(line, ':', (size_t)(end - line));
 		if (f3)
@@ -423,7 +424,8 @@ static int synth_db(struct mount_ctx *ctx, const char *file, const char *stage, 
 	if (db_has_entry(data, name, id))
 		return 0;
 
-	out = openat(ctx->dev_fd, stage, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	out = openat(ctx->dev_fd, stage, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+		     0644);
 	if (out < 0 || fchmod(out, 0644) < 0)
 		return fail(ctx, -errno, "stage %s", file);
 	r = util_write_all(out, data, (size_t)len);

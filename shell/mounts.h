@@ -24,8 +24,7 @@ struct mount_ctx {
  * Opens the rootfs (checking the host path leading to it), binds it onto
  * itself nosuid,nodev and returns a descriptor of that new mount's root.
  */
-int mounts_bind_rootfs(const struct policy *p, const struct conf_user *u, char *err,
-		       size_t errlen);
+int mounts_bind_rootfs(const struct policy *p, const struct conf_user *u, char *err, size_t errlen);
 
 /* Builds /proc, /dev, /tmp, the home, the config binds and the passwd/group
  * entries under ctx->root_fd, from the table in mounts.c. */

@@ -130,7 +130,8 @@ int pty_relay(struct pty *p, pid_t payload, int sfd, int out_fd, int *ret_status
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = in_open && !to_inner.len ? p->host_in : -1, .events = POLLIN },
 			{ .fd = master_open ? p->master : -1,
-			  .events = (short)((to_outer.len ? 0 : POLLIN) | (to_inner.len ? POLLOUT : 0)) },
+			  .events = (short)((to_outer.len ? 0 : POLLIN) |
+					    (to_inner.len ? POLLOUT : 0)) },
 			{ .fd = to_outer.len ? out_fd : -1, .events = POLLOUT },
 		};
 

@@ -153,7 +153,8 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 	if (setns(c->pidfd, c->ns_flags) < 0)
 		die(EXIT_SETUP, "join the container: %s", strerror(errno));
 	if (container_read_ns(nsdir, true, joined) < 0 || !ns_match(c, joined))
-		die(EXIT_SETUP, "join the container: its namespaces are not the ones its init made");
+		die(EXIT_SETUP,
+		    "join the container: its namespaces are not the ones its init made");
 	close(steal_fd(&nsdir));
 	r = creds_drop(CREDS_CONTAINED);
 	if (r < 0)

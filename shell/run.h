@@ -15,10 +15,10 @@
 #include <sys/types.h>
 
 struct run_spec {
-	const char *shell;   /* the real shell: a path inside the container (or host) */
-	char *command;       /* -c COMMAND; NULL for an interactive login */
-	bool login;	     /* the shell's argv[0] gets a leading '-' */
-	const char *home;    /* where the shell starts */
+	const char *shell; /* the real shell: a path inside the container (or host) */
+	char *command;	   /* -c COMMAND; NULL for an interactive login */
+	bool login;	   /* the shell's argv[0] gets a leading '-' */
+	const char *home;  /* where the shell starts */
 	struct env *env;
 	mode_t umask;
 };
