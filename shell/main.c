@@ -30,9 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define ARG_MAX_LEN (128 * 1024) /* bytes of -c COMMAND; argv[0] gets PATH_MAX */
+#define ARG_MAX_LEN (64 * 1024) /* bytes of -c COMMAND; argv[0] gets PATH_MAX */
 
 #ifndef CUBICLE_CONF_PATH
 #error "CUBICLE_CONF_PATH must be defined by the build"
@@ -45,15 +46,34 @@ struct invocation {
 	char *command; /* NULL: interactive */
 };
 
-/* SECURITY.md 10: closed stdio is reopened on /dev/null, so no file this
- * process opens can land on descriptor 0, 1 or 2 by accident. */
+/*
+ * SECURITY.md 10: closed stdio becomes /dev/null, so no file this process
+ * opens lands on descriptor 0, 1 or 2 by accident. glibc already fills closed
+ * ones in a program run with capabilities, but with placeholders that make
+ * every read or write fail (stdin /dev/full write-only, stdout and stderr
+ * /dev/null read-only): those are replaced as well.
+ */
 static void sanitize_stdio(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0)
-			continue;
-		if (open("/dev/null", O_RDWR) != fd)
+		int fl = fcntl(fd, F_GETFL);
+		struct stat st;
+		int null;
+
+		if (fl >= 0 && fstat(fd, &st) == 0) {
+			bool placeholder =
+				S_ISCHR(st.st_mode) &&
+				((fd == 0 && st.st_rdev == makedev(1, 7) && (fl & O_ACCMODE) == O_WRONLY) ||
+				 (fd > 0 && st.st_rdev == makedev(1, 3) && (fl & O_ACCMODE) == O_RDONLY));
+
+			if (!placeholder)
+				continue;
+		}
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, fd) != fd)
 			_exit(EXIT_SETUP);
+		if (null != fd)
+			close(null);
 	}
 }
 

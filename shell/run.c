@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,13 +25,24 @@
 static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
 					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
 
+/*
+ * Every disposition back to default and an empty mask (SECURITY.md 10). The
+ * raw system call: glibc's sigaction() refuses the two real-time signals it
+ * keeps for itself, which a caller may still have left ignored.
+ */
 void run_reset_signals(void)
 {
+	struct kernel_sigaction {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = { .handler = SIG_DFL };
 	sigset_t none;
 
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
