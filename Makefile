@@ -107,7 +107,13 @@ $(B)/probe: tests/probe/probe.c
 integration: all $(B)/probe
 	tests/integration/run.sh $(TESTS)
 
-check: all unit unit-asan fuzz-smoke integration
+# What building and testing needs, from Debian's packages (root only; without
+# root it names what is missing).
+deps:
+	@scripts/install-deps.sh
+
+check: deps
+	$(MAKE) --no-print-directory all unit unit-asan fuzz-smoke integration
 	@echo "make check: all tests passed"
 
 # ---- analysis ----------------------------------------------------------
@@ -146,7 +152,7 @@ uninstall:
 
 # ---- demo --------------------------------------------------------------
 
-demo:
+demo: deps
 	scripts/demo.sh
 
 demo-clean:
@@ -162,6 +168,8 @@ help:
 	@echo "make install      PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) DESTDIR="
 	@echo "make fuzz         run the config fuzzer for FUZZ_TIME=$(FUZZ_TIME) s"
 	@echo "make format-check analyze"
+	@echo "make deps         install missing build and test packages (root)"
 
-.PHONY: all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
+
+.PHONY: deps all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
 	install uninstall demo demo-clean clean help

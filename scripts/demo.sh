@@ -14,7 +14,6 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 STATE=/var/lib/cubicle-demo
 DEMO_USER=cubicle-demo
 DEMO_HOST=cubicle-demo-box
-PACKAGES=(build-essential libcap-dev libcap2-bin libcmocka-dev busybox-static util-linux login)
 
 say() { printf '\033[1m%s\033[0m\n' "$*"; }
 die() {
@@ -47,14 +46,7 @@ if [ "${1:-}" = "--clean" ]; then
 	exit 0
 fi
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	say "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
-fi
+"$REPO/scripts/install-deps.sh"
 
 say "building cubicle"
 make -s -C "$REPO" all

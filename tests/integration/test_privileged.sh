@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The privileged side, seen from outside: a refused login leaves one line on
+# stderr and the same cause in syslog (authpriv); while a session runs, the
+# outer cubicle-shell holds no capability and cannot be read or ptraced by
+# its own user (it stays non-dumpable), and init holds none either.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+ct_begin
+ct_need_shell
+ct_user_add U
+ct_conf_default
+
+# ---- syslog ----
+# This host may have no syslog: the shell runs in a mount namespace of its
+# own whose /dev is a copy of the host's plus a /dev/log the test listens on.
+gcc -O2 -Wall -Wextra -Werror -o "$CT_W/logsink" "$CT_REPO/tests/integration/helpers/logsink.c"
+mkdir "$CT_W/olddev"
+run_with_syslog() {
+	rm -f "$CT_W/log.sock"
+	"$CT_W/logsink" "$CT_W/log.sock" 2 >"$CT_W/syslog" &
+	local sink=$!
+	ct_poll 5 test -S "$CT_W/log.sock" || ct_bail "logsink did not start"
+	_ct_argv_as "$U" -- "$CT_SHELL" "$@"
+	CT_RC=0
+	timeout -k 5 "$CT_TIMEOUT" unshare --mount --propagation private -- /bin/sh -c '
+		set -e
+		w=$1
+		shift
+		mount --rbind /dev "$w/olddev"
+		mount -t tmpfs -o mode=0755 tmpfs /dev
+		for n in null zero full random urandom tty; do
+			touch "/dev/$n"
+			mount --bind "$w/olddev/$n" "/dev/$n"
+		done
+		touch /dev/log
+		mount --bind "$w/log.sock" /dev/log
+		exec "$@"' sh "$CT_W" "${CT_ARGV[@]}" >"$CT_W/out" 2>"$CT_W/err" || CT_RC=$?
+	_ct_read_output "$CT_W/out" "$CT_W/err"
+	wait "$sink" || true
+	CT_SYSLOG=$(cat "$CT_W/syslog")
+}
+
+ct_conf_default_text | sed "s|^rootfs *=.*|rootfs = $CT_ROOT/no-such-rootfs/%u|" | ct_conf
+run_with_syslog -c "$(ct_marker_cmd "$U")"
+assert_refused "$U" "a missing rootfs is refused"
+ct_diag "syslog: $CT_SYSLOG"
+# <83>: facility authpriv (10), severity err (3)
+assert_match "$CT_SYSLOG" '^<83>.*cubicle-shell\[[0-9]+\]: user '"$U"': .*no-such-rootfs' \
+	"the refusal is in syslog as authpriv.err, with the user and the cause"
+assert_contains "$CT_SYSLOG" "${CT_ERR#cubicle-shell: }" "syslog carries the same cause as stderr"
+
+ct_conf_default
+run_with_syslog -c 'echo inside'
+assert_eq "$CT_RC:$CT_OUT" "0:inside" "a good login runs"
+assert_match "$CT_SYSLOG" '^<86>.*cubicle-shell\[[0-9]+\]: user '"$U"': container up: init pid [0-9]+, hostname box-' \
+	"a good login is in syslog as authpriv.info"
+
+# ---- the outer process and init while a session runs ----
+ct_spawn "$U" 'echo started; exec sleep 30'
+ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
+outer=$CT_PID
+assert_eq "$(cat "/proc/$outer/comm")" "cubicle-shell" "the spawned process is the outer cubicle-shell"
+status=$(cat "/proc/$outer/status")
+for k in CapInh CapPrm CapEff CapBnd CapAmb; do
+	assert_match "$status" "$k:[[:space:]]+0000000000000000" "outer cubicle-shell: $k empty while the payload runs"
+done
+assert_match "$status" 'NoNewPrivs:[[:space:]]+1' "outer cubicle-shell: no_new_privs"
+assert_eq "$(stat -c %u "/proc/$outer/status")" 0 "outer cubicle-shell is non-dumpable (its /proc files belong to root)"
+as_user() { "$CT_SETPRIV" --reuid="$U" --regid="$(ct_gid "$U")" --clear-groups -- "$@"; }
+assert_false "the user cannot read the outer process's environ" as_user cat "/proc/$outer/environ"
+assert_false "the user cannot read the outer process's memory" as_user head -c 1 "/proc/$outer/mem"
+assert_false "the user cannot list the outer process's descriptors" as_user ls "/proc/$outer/fd"
+
+init=''
+for p in $(cat "/proc/$outer/task/$outer/children"); do
+	if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = cubicle-init ]; then init=$p; fi
+done
+assert_ne "$init" "" "init is a child of the outer cubicle-shell"
+if [ -n "$init" ]; then
+	status=$(cat "/proc/$init/status")
+	for k in CapInh CapPrm CapEff CapBnd CapAmb; do
+		assert_match "$status" "$k:[[:space:]]+0000000000000000" "init: $k empty"
+	done
+	assert_match "$status" 'NoNewPrivs:[[:space:]]+1' "init: no_new_privs"
+fi
+kill -TERM "$outer"
+ct_wait "$outer" 20
+assert_eq "$CT_RC" 143 "SIGTERM to cubicle-shell is passed on: sleep ends with 128+15"
