@@ -24,11 +24,11 @@ die() {
 [ "$(id -u)" -eq 0 ] || die "run it as root: sudo make demo"
 
 clean() {
-	local pids
+	local pids=()
 	if id -u "$DEMO_USER" >/dev/null 2>&1; then
 		# end the demo user's processes by pid before removing the user
-		pids=$(ps -o pid= -u "$(id -u "$DEMO_USER")" || true)
-		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+		mapfile -t pids < <(ps -o pid= -u "$(id -u "$DEMO_USER")" || true)
+		[ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
 		userdel -r "$DEMO_USER" 2>/dev/null || userdel "$DEMO_USER"
 	fi
 	if [ -d "$STATE" ]; then
@@ -37,7 +37,7 @@ clean() {
 			while read -r m; do umount -l "$m"; done
 		rm -rf "$STATE"
 	fi
-	rm -rf "/home/$DEMO_USER"
+	rm -rf "/home/${DEMO_USER:?}"
 	say "demo removed: user $DEMO_USER, $STATE"
 }
 
