@@ -73,7 +73,7 @@ assert_false "the user cannot read the outer process's memory" as_user head -c 1
 assert_false "the user cannot list the outer process's descriptors" as_user ls "/proc/$outer/fd"
 
 init=''
-read -ra children <"/proc/$outer/task/$outer/children"
+read -ra children <"/proc/$outer/task/$outer/children" || true # no trailing newline
 for p in "${children[@]}"; do
 	if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = cubicle-init ]; then init=$p; fi
 done
