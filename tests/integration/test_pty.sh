@@ -116,6 +116,12 @@ CT_SPAWN=$(ct_script "$U" --env TERM=xterm --argv0 -cubicle-shell -- "$CT_SHELL"
 	send "exit 7\r"
 	finish 7'
 
+# ---- a terminal program inside can make ptys of its own (script, tmux) ----
+ct_run "$U" 'exec probe openpty'
+assert_match "$CT_OUT" '^openpty=ok /dev/pts/[0-9]+ ping' "a new pty pair inside, as script and tmux make them"
+ct_run "$U" 'probe openpty >/dev/null; probe openpty'
+assert_match "$CT_OUT" '^openpty=ok /dev/pts/[0-9]+ ping' "... from the container's own devpts: /dev/pts/N exists inside"
+
 # ---- TIOCSTI from inside never reaches the outer terminal ----
 # The outer shell (root, on the expect terminal) runs cubicle-shell, then
 # reads a line from its terminal: anything pushed by the probe inside would

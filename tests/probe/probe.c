@@ -427,6 +427,35 @@ static int kill_self(const char *name)
 	return 4; /* the signal was ignored or did not kill */
 }
 
+/*
+ * What script(1) and tmux do first: a new pty pair from /dev/ptmx, with bytes
+ * written on the master read back from the slave through its line discipline.
+ */
+static int openpty_check(void)
+{
+	char buf[64], *name;
+	int master, slave;
+	ssize_t n;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || !(name = ptsname(master))) {
+		printf("openpty=fail %s\n", strerror(errno));
+		return 1;
+	}
+	slave = open(name, O_RDWR | O_NOCTTY);
+	if (slave < 0) {
+		printf("openpty=fail open %s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	if (write(master, "ping\n", 5) != 5 || (n = read(slave, buf, sizeof(buf) - 1)) <= 0) {
+		printf("openpty=fail relay: %s\n", strerror(errno));
+		return 1;
+	}
+	buf[n] = '\0';
+	printf("openpty=ok %s %s", name, buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "info";
@@ -446,7 +475,9 @@ int main(int argc, char **argv)
 		return atoi(argv[2]);
 	if (strcmp(cmd, "kill") == 0 && argc == 3)
 		return kill_self(argv[2]);
+	if (strcmp(cmd, "openpty") == 0 && argc == 2)
+		return openpty_check();
 	fprintf(stderr,
-		"usage: probe [info | tiocsti TEXT | orphan N | sig | exit N | kill SIG]\n");
+		"usage: probe [info | tiocsti TEXT | orphan N | sig | exit N | kill SIG | openpty]\n");
 	return 2;
 }
