@@ -270,12 +270,12 @@ ct_marker_cmd() {
 	printf 'echo CT-RAN; touch /home/%s/ct-ran /tmp/ct-ran-%s' "$1" "$1"
 }
 
-# assert_refused USER DESCRIPTION: the last run was a setup failure: exit 1,
-# exactly one line on stderr starting "cubicle-shell: ", and the marker
-# command did not run.
-assert_refused() {
-	local user=$1 desc=$2 problems=() nlines
-	[ "$CT_RC" == 1 ] || problems+=("exit status $CT_RC, expected 1")
+# _ct_assert_stopped STATUS USER DESCRIPTION: the last run stopped before
+# running anything: exit STATUS, exactly one line on stderr starting
+# "cubicle-shell: ", and the marker command did not run.
+_ct_assert_stopped() {
+	local status=$1 user=$2 desc=$3 problems=() nlines
+	[ "$CT_RC" == "$status" ] || problems+=("exit status $CT_RC, expected $status")
 	nlines=$(printf '%s' "$CT_ERR" | grep -c '' || true)
 	[ "$nlines" == 1 ] || problems+=("$nlines lines on stderr, expected 1")
 	[[ $CT_ERR == "cubicle-shell: "* ]] || problems+=("stderr does not start with 'cubicle-shell: '")
@@ -288,19 +288,14 @@ assert_refused() {
 	fi
 }
 
-# assert_usage_error USER DESCRIPTION: like assert_refused, with exit status 2.
+# assert_refused USER DESCRIPTION: the last run was a setup failure (exit 1).
+assert_refused() {
+	_ct_assert_stopped 1 "$@"
+}
+
+# assert_usage_error USER DESCRIPTION: the last run was a usage error (exit 2).
 assert_usage_error() {
-	local user=$1 desc=$2 problems=() nlines
-	[ "$CT_RC" == 2 ] || problems+=("exit status $CT_RC, expected 2")
-	nlines=$(printf '%s' "$CT_ERR" | grep -c '' || true)
-	[ "$nlines" == 1 ] || problems+=("$nlines lines on stderr, expected 1")
-	[[ $CT_ERR == "cubicle-shell: "* ]] || problems+=("stderr does not start with 'cubicle-shell: '")
-	_ct_check_not_run "$user"
-	if [ ${#problems[@]} -eq 0 ]; then
-		ct_pass "$desc"
-	else
-		ct_fail "$desc" "${problems[@]}" "$(_ct_last_run)"
-	fi
+	_ct_assert_stopped 2 "$@"
 }
 
 # Adds to the caller's `problems` array when the marker command left a trace.
