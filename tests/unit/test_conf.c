@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include "conf.h"
 #include "util.h"
 
@@ -1422,7 +1424,7 @@ static void test_load_owner_each(void **state)
 
 	(void)state;
 	if (geteuid() != 0)
-		skip();
+		skip_because("chown needs root");
 	write_file("main.conf", "[default]\n", 0644);
 	make_dir("main.conf.d", 0755);
 	write_file("main.conf.d/a.conf", "[default]\n", 0644);
@@ -1642,7 +1644,7 @@ static void test_shipped_conf(void **state)
 
 	(void)state;
 	if (!text)
-		skip(); /* not run from the source tree */
+		skip_because("conf/cubicle.conf not found: not run from the source tree");
 	p = resolve_ok(text, u);
 	assert_false(p->isolate);
 	policy_free(p);
@@ -1666,7 +1668,7 @@ static void test_shipped_examples(void **state)
 
 	(void)state;
 	if (!text)
-		skip();
+		skip_because("conf/cubicle.conf not found: not run from the source tree");
 	for (char *s = text; s; s = strchr(s, '\n'), s = s ? s + 1 : NULL)
 		if (s[0] == '#' && ((s[1] >= 'a' && s[1] <= 'z') || s[1] == '['))
 			s[0] = ' ';

@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include "safeopen.h"
 #include "util.h"
 
@@ -265,7 +267,7 @@ static void test_safe_openat_magic_links(void **state)
 
 	(void)state;
 	if (proc < 0)
-		skip();
+		skip_because("no /proc");
 	assert_int_equal(open_both(proc, "root/etc/passwd", O_RDONLY, NULL), -ELOOP);
 	assert_int_equal(open_both(proc, "cwd/.", O_RDONLY | O_DIRECTORY, NULL), -ELOOP);
 	assert_int_equal(open_both(proc, "cwd", O_RDONLY | O_DIRECTORY, NULL), -ENOTDIR);
@@ -335,7 +337,7 @@ static int teardown_trusted(void **state)
 static struct trusted *trusted_or_skip(void **state)
 {
 	if (!*state)
-		skip();
+		skip_because("the trusted-path tests need root (chown)");
 	return *state;
 }
 
