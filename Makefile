@@ -5,6 +5,7 @@ SYSCONFDIR ?= /etc
 SBINDIR    ?= $(PREFIX)/sbin
 DESTDIR    ?=
 CONFDIR     = $(SYSCONFDIR)/cubicle
+RUNDIR     ?= /run/cubicle
 
 CC    ?= gcc
 CLANG ?= clang
@@ -22,7 +23,7 @@ HARDEN = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) $(HARDEN) -fPIE
 override CPPFLAGS += -D_GNU_SOURCE -Ilib -Iconf \
-	-DCUBICLE_CONF_PATH='"$(CONFDIR)/cubicle.conf"'
+	-DCUBICLE_CONF_PATH='"$(CONFDIR)/cubicle.conf"' -DCUBICLE_RUN_DIR='"$(RUNDIR)"'
 override LDFLAGS += -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed -pie
 
 LIB_SRC   = $(wildcard lib/*.c)
@@ -36,10 +37,12 @@ SHELL_OBJ = $(SHELL_SRC:%.c=$(B)/%.o)
 CTL_OBJ   = $(CTL_SRC:%.c=$(B)/%.o)
 
 LIBCUBICLE = $(B)/libcubicle.a
+PAMDIR    ?= /lib/$(shell $(CC) -print-multiarch 2>/dev/null)/security
+LIBS       = -lcgroup
 
-all: $(B)/cubicle-shell $(B)/cubiclectl
+all: $(B)/cubicle-shell $(B)/cubiclectl $(B)/pam_cubicle.so
 
-$(B)/%.o: %.c $(wildcard lib/*.h conf/*.h shell/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h conf/*.h shell/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -54,10 +57,24 @@ $(SHELL_LIB): $(filter-out $(B)/shell/main.o,$(SHELL_OBJ))
 	$(AR) rcs $@ $^
 
 $(B)/cubicle-shell: $(B)/shell/main.o $(SHELL_LIB) $(LIBCUBICLE)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcap
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcap $(LIBS)
 
 $(B)/cubiclectl: $(CTL_OBJ) $(LIBCUBICLE)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The PAM module: the shared code again, compiled as PIC; only pam_sm_* exported
+# (pam_module/pam_cubicle.map), no undefined symbols.
+PAM_SRC = $(wildcard pam_module/*.c)
+PIC_OBJ = $(PAM_SRC:%.c=$(B)/pic/%.o) $(LIB_SRC:%.c=$(B)/pic/%.o) $(CONF_SRC:%.c=$(B)/pic/%.o)
+
+$(B)/pic/%.o: %.c $(wildcard lib/*.h conf/*.h pam_module/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(filter-out -fPIE,$(CFLAGS)) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/pam_cubicle.so: $(PIC_OBJ) pam_module/pam_cubicle.map
+	$(CC) $(filter-out -fPIE,$(CFLAGS)) -fPIC -shared \
+		$(filter-out -pie,$(LDFLAGS)) -Wl,--no-undefined \
+		-Wl,--version-script=pam_module/pam_cubicle.map -o $@ $(PIC_OBJ) -lpam $(LIBS)
 
 # ---- tests -------------------------------------------------------------
 
@@ -66,9 +83,14 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_B     = $(B)/asan
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# a test may add linker flags (e.g. -Wl,--wrap=write) with UNIT_LDFLAGS_<name>
+UNIT_LDFLAGS_test_record = -Wl,--wrap=write -Wl,--wrap=fsync -Wl,--wrap=renameat2
+$(B)/unit/test_ctl_format: ctl/format.c ctl/format.h
+
 $(B)/unit/%: tests/unit/%.c tests/unit/skip.h $(SHELL_LIB) $(LIBCUBICLE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ishell $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $(filter-out %.h,$^) -lcmocka -lcap
+	$(CC) $(CPPFLAGS) -Ishell $(CFLAGS) $(LDFLAGS) $(UNIT_LDFLAGS_$*) -Wno-missing-prototypes \
+		-o $@ $< $(filter %.a,$^) -lcmocka -lcap $(LIBS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -83,11 +105,11 @@ unit-asan:
 FUZZ_TIME ?= 60
 FUZZ_B     = $(B)/fuzz
 FUZZ_FLAGS = -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iconf \
-	     -DCUBICLE_CONF_PATH='"$(CONFDIR)/cubicle.conf"'
+	     -DCUBICLE_CONF_PATH='"$(CONFDIR)/cubicle.conf"' -DCUBICLE_RUN_DIR='"$(RUNDIR)"'
 
 $(FUZZ_B)/fuzz_conf: tests/fuzz/fuzz_conf.c $(LIB_SRC) $(CONF_SRC) $(wildcard lib/*.h conf/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_conf.c $(LIB_SRC) $(CONF_SRC)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_conf.c $(LIB_SRC) $(CONF_SRC) $(LIBS)
 
 fuzz: $(FUZZ_B)/fuzz_conf
 	@mkdir -p $(FUZZ_B)/corpus
@@ -119,12 +141,13 @@ check: deps
 # ---- analysis ----------------------------------------------------------
 
 format-check:
-	clang-format --dry-run --Werror lib/*.[ch] conf/*.[ch] shell/*.[ch] ctl/*.[ch]
+	clang-format --dry-run --Werror lib/*.[ch] conf/*.[ch] shell/*.[ch] ctl/*.[ch] pam_module/*.[ch]
 
 analyze:
 	cppcheck --enable=warning,portability,performance --error-exitcode=1 --quiet \
 		--inline-suppr -D_GNU_SOURCE -DCUBICLE_CONF_PATH=\"/etc/cubicle/cubicle.conf\" \
-		-Ilib -Iconf -Ishell lib conf shell ctl
+		-DCUBICLE_RUN_DIR=\"/run/cubicle\" \
+		-Ilib -Iconf -Ishell lib conf shell ctl pam_module
 
 # ---- install -----------------------------------------------------------
 
@@ -133,6 +156,8 @@ install: all
 	install -m 0755 $(B)/cubicle-shell $(DESTDIR)$(SBINDIR)/cubicle-shell
 	setcap $(SHELL_CAPS) $(DESTDIR)$(SBINDIR)/cubicle-shell
 	install -m 0755 $(B)/cubiclectl $(DESTDIR)$(SBINDIR)/cubiclectl
+	install -d $(DESTDIR)$(PAMDIR)
+	install -m 0644 $(B)/pam_cubicle.so $(DESTDIR)$(PAMDIR)/pam_cubicle.so
 	@if [ -e $(DESTDIR)$(CONFDIR)/cubicle.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(CONFDIR)/cubicle.conf"; \
 	else \
@@ -142,6 +167,7 @@ install: all
 # Removes the binaries, and the config only while it is unchanged from ours.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/cubicle-shell $(DESTDIR)$(SBINDIR)/cubiclectl
+	rm -f $(DESTDIR)$(PAMDIR)/pam_cubicle.so
 	@if [ -e $(DESTDIR)$(CONFDIR)/cubicle.conf ] && \
 	    ! cmp -s conf/cubicle.conf $(DESTDIR)$(CONFDIR)/cubicle.conf; then \
 		echo "keeping modified $(DESTDIR)$(CONFDIR)/cubicle.conf"; \

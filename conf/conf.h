@@ -91,6 +91,7 @@ struct policy {
 	uint64_t user_memory_max;
 	uint64_t user_pids_max;
 	uint64_t user_cpu_max_percent;
+	char *cgroup_root; /* where sessions' cgroups go, in every hierarchy */
 };
 
 struct conf;

@@ -79,6 +79,7 @@ const char *const conf_key_names[] = {
 	[CONF_K_USER_MEMORY_MAX] = "user_memory_max",
 	[CONF_K_USER_PIDS_MAX] = "user_pids_max",
 	[CONF_K_USER_CPU_MAX] = "user_cpu_max",
+	[CONF_K_CGROUP_ROOT] = "cgroup_root",
 	[CONF_K_COUNT] = NULL,
 };
 
@@ -577,7 +578,7 @@ static const struct conf_key conf_keys[CONF_K_COUNT] = {
 	},
 	[CONF_K_REQUIRE_SESSION] = {
 		parse_bool, print_bool, FIELD(require_session),
-		.def = "no", .expect = EXPECT_BOOL,
+		.def = "yes", .expect = EXPECT_BOOL,
 	},
 	[CONF_K_STOP_TIMEOUT] = {
 		parse_seconds, print_seconds, FIELD(stop_timeout), 0, 3600,
@@ -615,6 +616,10 @@ static const struct conf_key conf_keys[CONF_K_COUNT] = {
 	[CONF_K_USER_CPU_MAX] = {
 		parse_number, print_number, FIELD(user_cpu_max_percent), 1, 100000,
 		.flags = KEY_PERCENT | KEY_MAX_OK, .def = "max", .expect = EXPECT_CPU,
+	},
+	[CONF_K_CGROUP_ROOT] = {
+		parse_path, print_string, FIELD(cgroup_root),
+		.def = "/cubicle", .expect = EXPECT_PATH,
 	},
 };
 
@@ -783,6 +788,7 @@ static void policy_clear(struct policy *p)
 	free(p->shell);
 	free(p->home);
 	free(p->path);
+	free(p->cgroup_root);
 	clear_binds(p);
 }
 

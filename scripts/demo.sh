@@ -69,6 +69,8 @@ shell        = /bin/sh
 home         = %h
 tmp_size     = 64M
 stop_timeout = 2
+# su's PAM stack here has no pam_cubicle: the shell runs on its own
+require_session = no
 EOF
 chmod 0644 "$STATE/etc/cubicle/cubicle.conf"
 

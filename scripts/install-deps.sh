@@ -10,7 +10,7 @@ PACKAGES="
 	build-essential
 	clang libclang-rt-14-dev
 	libcap-dev libcap2-bin
-	libcmocka-dev
+	libcmocka-dev libpam0g-dev libcgroup-dev
 	busybox-static
 	util-linux passwd login procps
 	expect

@@ -14,11 +14,13 @@
  * Any failure before the payload runs: one line naming the cause, syslog,
  * exit 1, and the user's command never runs unisolated (fail closed).
  */
+#include "cgroup.h"
 #include "conf.h"
 #include "container.h"
 #include "creds.h"
 #include "env.h"
 #include "log.h"
+#include "record.h"
 #include "run.h"
 #include "util.h"
 
@@ -35,8 +37,8 @@
 
 #define ARG_MAX_LEN (64 * 1024) /* bytes of -c COMMAND; argv[0] gets PATH_MAX */
 
-#ifndef CUBICLE_CONF_PATH
-#error "CUBICLE_CONF_PATH must be defined by the build"
+#if !defined(CUBICLE_CONF_PATH) || !defined(CUBICLE_RUN_DIR)
+#error "CUBICLE_CONF_PATH and CUBICLE_RUN_DIR must be defined by the build"
 #endif
 
 extern char **environ;
@@ -62,9 +64,10 @@ static void sanitize_stdio(void)
 
 		if (fl >= 0 && fstat(fd, &st) == 0) {
 			bool placeholder =
-				S_ISCHR(st.st_mode) &&
-				((fd == 0 && st.st_rdev == makedev(1, 7) && (fl & O_ACCMODE) == O_WRONLY) ||
-				 (fd > 0 && st.st_rdev == makedev(1, 3) && (fl & O_ACCMODE) == O_RDONLY));
+				S_ISCHR(st.st_mode) && ((fd == 0 && st.st_rdev == makedev(1, 7) &&
+							 (fl & O_ACCMODE) == O_WRONLY) ||
+							(fd > 0 && st.st_rdev == makedev(1, 3) &&
+							 (fl & O_ACCMODE) == O_RDONLY));
 
 			if (!placeholder)
 				continue;
@@ -136,19 +139,43 @@ static noreturn void run_root_shell(const struct conf_user *u, const struct invo
 	run_exec_shell(&rs);
 }
 
+/*
+ * The environment is the user's; the record and the cgroup are not
+ * (SECURITY.md 7). A session counts only if its record exists, is root's,
+ * belongs to this uid and names the cgroup this process is in.
+ */
 static void check_session(const struct policy *p, const struct env *env)
 {
 	const char *id = env_get(env, "CUBICLE_SESSION");
+	cleanup_close int dirfd = -1;
+	struct cg_layout layout;
+	struct rec rec;
+	int r;
 
 	if (!p->require_session)
 		return;
-	if (!id)
-		die(EXIT_SETUP, "require_session = yes, but this login has no cubicle session "
-				"(CUBICLE_SESSION is unset: is pam_cubicle in the PAM stack?)");
-	die(EXIT_SETUP,
-	    "require_session = yes: cannot verify session %s, this build has no "
-	    "session records yet",
-	    id);
+	if (!id || !rec_id_valid(id))
+		die(EXIT_SETUP,
+		    "this login has no cubicle session (CUBICLE_SESSION %s): is "
+		    "pam_cubicle in the PAM stack of this service?",
+		    id ? "is not a session id" : "is unset");
+	dirfd = rec_dir_open(CUBICLE_RUN_DIR, false);
+	if (dirfd < 0)
+		die(EXIT_SETUP, "session %s: session records in %s: %s", id, CUBICLE_RUN_DIR,
+		    strerror(-dirfd));
+	r = rec_read(dirfd, id, &rec);
+	if (r < 0)
+		die(EXIT_SETUP, "session %s: %s", id,
+		    r == -ENOENT ? "no such session" : strerror(-r));
+	if (rec.uid != getuid())
+		die(EXIT_SETUP, "session %s belongs to another user", id);
+	r = cg_detect(&layout);
+	if (r < 0)
+		die(EXIT_SETUP, "session %s: find the cgroup hierarchies: %s", id, strerror(-r));
+	r = cg_pid_in(&layout, getpid(), rec.cgroup);
+	if (r != 1)
+		die(EXIT_SETUP, "session %s: this login is not in the session's cgroup %s%s%s", id,
+		    rec.cgroup, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
 }
 
 int main(int argc, char **argv)

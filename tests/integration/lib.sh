@@ -20,8 +20,13 @@
 #     CT_ROOT=/var/lib/cubicle-test.XXXXXX   0755 root, not under /tmp: every
 #                                            parent of a rootfs must be root-owned
 #                                            and not group/other-writable
-#       build/          make B=... SYSCONFDIR=$CT_ROOT/etc (compiled once)
-#       bin/            cubicle-shell (with file caps), probe, xexec
+#       build/          make B=... SYSCONFDIR=$CT_ROOT/etc RUNDIR=$CT_ROOT/run (once)
+#       bin/            cubicle-shell (with file caps), pam_cubicle.so, probe,
+#                       xexec, pamdrive (a PAM session driver)
+#       run/            the session records of the test binaries
+#       pam.d/          PAM service files of the tests (pam_start_confdir)
+#       cgroot          CT_CGROOT, the tests' cgroup_root, beneath this runner's
+#                       cgroup in every hierarchy; cgmade: what to remove
 #       etc/cubicle/    cubicle.conf, the path baked into the test binary
 #       rootfs/USER/    each test user's rootfs (tests/mkrootfs.sh)
 #       work/TEST.XXX/  CT_W, one scratch directory per test
@@ -362,19 +367,78 @@ ct_root_setup() {
 		>>"$log" 2>&1 || { cat -- "$log"; ct_bail "building xexec failed"; }
 	chmod 0755 "$CT_XEXEC"
 
-	if make -s -C "$CT_REPO" B="$CT_ROOT/build" SYSCONFDIR="$CT_ROOT/etc" \
-		"$CT_ROOT/build/cubicle-shell" >>"$log" 2>&1 &&
+	# The shell and the module of the tests read the test's config and keep
+	# their session records in the test's run directory.
+	if make -s -C "$CT_REPO" B="$CT_ROOT/build" SYSCONFDIR="$CT_ROOT/etc" RUNDIR="$CT_RUN" \
+		"$CT_ROOT/build/cubicle-shell" "$CT_ROOT/build/pam_cubicle.so" \
+		"$CT_ROOT/build/cubiclectl" >>"$log" 2>&1 &&
 		install -m 0755 "$CT_ROOT/build/cubicle-shell" "$CT_SHELL" &&
-		setcap "$CT_SHELL_CAPS" "$CT_SHELL" >>"$log" 2>&1; then
+		install -m 0644 "$CT_ROOT/build/pam_cubicle.so" "$CT_MODULE" &&
+		setcap "$CT_SHELL_CAPS" "$CT_SHELL" >>"$log" 2>&1 &&
+		gcc -O2 -Wall -Wextra -Werror -o "$CT_PAMDRIVE" \
+			"$CT_REPO/tests/integration/helpers/pamdrive.c" -lpam >>"$log" 2>&1; then
 		echo ok >"$CT_ROOT/build.status"
 	else
 		echo failed >"$CT_ROOT/build.status"
 	fi
+	_ct_cgroup_setup
 	export CUBICLE_TEST_ROOT=$CT_ROOT
+}
+
+# The cgroup_root of the tests: beneath this runner's cgroup in every
+# hierarchy (its cgroups nest: the deepest one, extended). The ancestors that
+# do not exist yet in some hierarchy are listed, so that the cleanup removes
+# exactly what the tests made there.
+_ct_cgroup_setup() {
+	local deepest='' path mnt dir
+	while IFS=: read -r _ _ path; do
+		[ ${#path} -le ${#deepest} ] || deepest=$path
+	done </proc/self/cgroup
+	[ "$deepest" != / ] || deepest=''
+	while IFS=: read -r _ _ path; do
+		[ "$path" == / ] || [[ $deepest/ == "$path"/* ]] ||
+			ct_bail "this runner's cgroups do not nest ($path, $deepest): no cgroup_root beneath all"
+	done </proc/self/cgroup
+	echo "$deepest/cubicle-test.${CT_ROOT##*.}" >"$CT_ROOT/cgroot"
+	: >"$CT_ROOT/cgmade"
+	for mnt in $(awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo); do
+		dir=$mnt$(cat "$CT_ROOT/cgroot")
+		while [ "$dir" != "$mnt" ]; do
+			[ -e "$dir" ] || echo "$dir" >>"$CT_ROOT/cgmade"
+			dir=${dir%/*}
+		done
+	done
+	CT_CGROOT=$(cat "$CT_ROOT/cgroot")
+}
+
+# Kills every process left in the tests' cgroups (by pid) and removes them,
+# deepest first, with the ancestors the tests made.
+_ct_cgroup_cleanup() {
+	local dir pid tries
+	[ -s "$CT_ROOT/cgmade" ] || return 0
+	for tries in 1 2 3 4 5 6 7 8 9 10; do
+		local left=0
+		while read -r dir; do
+			[ -d "$dir" ] || continue
+			while read -r pid; do
+				left=1
+				kill -KILL "$pid" 2>/dev/null || true
+			done < <(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
+		done <"$CT_ROOT/cgmade"
+		[ "$left" == 1 ] || break
+		sleep 0.2
+	done
+	while read -r dir; do
+		[ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done < <(sort -r "$CT_ROOT/cgmade")
 }
 
 _ct_paths() {
 	CT_SHELL=$CT_ROOT/bin/cubicle-shell
+	CT_MODULE=$CT_ROOT/bin/pam_cubicle.so
+	CT_PAMDRIVE=$CT_ROOT/bin/pamdrive
+	CT_RUN=$CT_ROOT/run
+	CT_CGROOT=$(cat "$CT_ROOT/cgroot" 2>/dev/null || true)
 	CT_PROBE=$CT_ROOT/bin/probe
 	CT_XEXEC=$CT_ROOT/bin/xexec
 	CT_CONF=$CT_ROOT/etc/cubicle/cubicle.conf
@@ -393,6 +457,7 @@ ct_root_cleanup() {
 		_ct_kill_user_procs "$(id -u -- "$user" 2>/dev/null || echo none)"
 		_ct_userdel "$user"
 	done <"$CT_ROOT/users"
+	_ct_cgroup_cleanup
 	_ct_umount_under "$CT_ROOT"
 	_ct_rm_tree "$CT_ROOT"
 }
@@ -720,6 +785,8 @@ hostname = box-%u
 shell = /bin/sh
 home = %h
 stop_timeout = 2
+# the shell on its own; the tests of pam_cubicle turn this on
+require_session = no
 EOF
 }
 

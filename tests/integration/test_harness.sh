@@ -143,7 +143,7 @@ assert_contains "$out" "fails=$((CT_FAILS + 1))" "assert_refused: catches status
 ct_conf_default 'tmp_size = 1M'
 assert_eq "$(stat -c '%U:%G %a' "$CT_CONF" "$(dirname "$CT_CONF")")" \
 	"$(printf 'root:root 644\nroot:root 755')" "ct_conf: root-owned 0644 in a 0755 directory"
-assert_contains "$(cat "$CT_CONF")" $'stop_timeout = 2\ntmp_size = 1M' "ct_conf_default: extra lines"
+assert_contains "$(cat "$CT_CONF")" $'require_session = no\ntmp_size = 1M' "ct_conf_default: extra lines"
 if ct_shell_built; then
 	assert_eq "$(getcap "$CT_SHELL" | cut -d' ' -f2-)" "$CT_SHELL_CAPS" \
 		"test cubicle-shell carries the file capabilities"

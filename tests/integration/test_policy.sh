@@ -171,7 +171,10 @@ assert_refused "$V" "user $V, hostname = box-%u is no host name: refused"
 assert_contains "$CT_ERR" hostname "... and the message says it is the hostname"
 
 # ---- require_session ----
-ct_conf_default "require_session = yes"
+ct_conf_default_text | grep -v '^require_session' | ct_conf
+ct_run "$U" "$marker"
+assert_refused "$U" "by default a session is required: refused without one"
+ct_conf_default_text | sed 's/^require_session = no$/require_session = yes/' | ct_conf
 ct_run "$U" "$marker"
 assert_refused "$U" "require_session = yes without a session: refused"
 ct_run "$U" --env CUBICLE_SESSION=1 "$marker"

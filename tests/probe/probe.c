@@ -438,7 +438,8 @@ static int openpty_check(void)
 	ssize_t n;
 
 	master = posix_openpt(O_RDWR | O_NOCTTY);
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || !(name = ptsname(master))) {
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    !(name = ptsname(master))) {
 		printf("openpty=fail %s\n", strerror(errno));
 		return 1;
 	}
@@ -453,6 +454,24 @@ static int openpty_check(void)
 	}
 	buf[n] = '\0';
 	printf("openpty=ok %s %s", name, buf);
+	return 0;
+}
+
+/*
+ * A fork bomb that does not give up: every process keeps forking, retrying
+ * when the kernel refuses, until `seconds` are over; so a pids limit shows
+ * as a plateau, not as a collapse.
+ */
+static int forkbomb(int seconds)
+{
+	time_t end = time(NULL) + seconds;
+
+	while (time(NULL) < end) {
+		pid_t p = fork();
+
+		if (p < 0)
+			sleep_ms(1);
+	}
 	return 0;
 }
 
@@ -477,7 +496,10 @@ int main(int argc, char **argv)
 		return kill_self(argv[2]);
 	if (strcmp(cmd, "openpty") == 0 && argc == 2)
 		return openpty_check();
-	fprintf(stderr,
-		"usage: probe [info | tiocsti TEXT | orphan N | sig | exit N | kill SIG | openpty]\n");
+	if (strcmp(cmd, "forkbomb") == 0 && argc == 3)
+		return forkbomb(atoi(argv[2]));
+	fprintf(stderr, "usage: probe [info | tiocsti TEXT | orphan N | sig | exit N | kill SIG | "
+			"openpty | "
+			"forkbomb SECONDS]\n");
 	return 2;
 }

@@ -212,6 +212,7 @@ static void assert_policy_equal(const struct policy *a, const struct policy *b)
 	assert_int_equal(a->user_memory_max, b->user_memory_max);
 	assert_int_equal(a->user_pids_max, b->user_pids_max);
 	assert_int_equal(a->user_cpu_max_percent, b->user_cpu_max_percent);
+	assert_string_equal(a->cgroup_root, b->cgroup_root);
 }
 
 /* ---- every key: valid and invalid values, bounds ------------------------ */
@@ -454,6 +455,10 @@ static const struct value_case value_cases[] = {
 	{ "user_cpu_max", "400%", "400%" },
 	{ "user_cpu_max", "max", "max" },
 	{ "user_cpu_max", "400", NULL },
+	{ "cgroup_root", "/cubicle", "/cubicle" },
+	{ "cgroup_root", "/a/b-c", "/a/b-c" },
+	{ "cgroup_root", "relative", NULL },
+	{ "cgroup_root", "/a/../b", NULL },
 };
 
 static void test_key_values(void **state)
@@ -572,7 +577,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p->tmp_size_bytes, 256u << 20);
 	assert_int_equal(p->tmp_size_percent, 0);
 	assert_int_equal(p->n_binds, 0);
-	assert_false(p->require_session);
+	assert_true(p->require_session);
 	assert_int_equal(p->stop_timeout, 5);
 	assert_true(p->memory_max == CONF_UNLIMITED);
 	assert_true(p->memory_swap_max == CONF_UNLIMITED);
@@ -582,6 +587,7 @@ static void test_defaults(void **state)
 	assert_true(p->user_memory_max == CONF_UNLIMITED);
 	assert_true(p->user_pids_max == CONF_UNLIMITED);
 	assert_true(p->user_cpu_max_percent == CONF_UNLIMITED);
+	assert_string_equal(p->cgroup_root, "/cubicle");
 	policy_free(p);
 	conf_user_free(u);
 }
@@ -609,6 +615,7 @@ static void test_key_names(void **state)
 		"user_memory_max",
 		"user_pids_max",
 		"user_cpu_max",
+		"cgroup_root",
 	};
 	struct conf_user *u = alice();
 	struct policy *p;

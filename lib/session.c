@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+#include "session.h"
+#include "names.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CUBICLE_RUN_DIR
+#define CUBICLE_RUN_DIR REC_RUN_DIR
+#endif
+
+int session_env_init(struct session_env *env, const char *run_dir, char *err, size_t errlen)
+{
+	int r;
+
+	memset(env, 0, sizeof(*env));
+	env->run_dir = run_dir ? run_dir : CUBICLE_RUN_DIR;
+	r = cg_detect(&env->layout);
+	if (r < 0)
+		snprintf(err, errlen, "find the cgroup hierarchies: %s", strerror(-r));
+	return r;
+}
+
+static void limits_from_policy(const struct policy *p, struct cg_limits *sess,
+			       struct cg_limits *user)
+{
+	*sess = (struct cg_limits){
+		.memory_max = p->memory_max,
+		.memory_swap_max = p->memory_swap_max,
+		.pids_max = p->pids_max,
+		.cpu_max_percent = p->cpu_max_percent,
+		/* 100 is what a new cgroup has anyway: asking for it must not
+		 * demand a cpu controller where there is none */
+		.cpu_weight = p->cpu_weight == 100 ? 0 : p->cpu_weight,
+	};
+	*user = (struct cg_limits){
+		.memory_max = p->user_memory_max,
+		.memory_swap_max = CG_UNLIMITED,
+		.pids_max = p->user_pids_max,
+		.cpu_max_percent = p->user_cpu_max_percent,
+		.cpu_weight = 0,
+	};
+}
+
+static const char *ctrl_names(unsigned ctrls, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", ctrls & CG_MEMORY ? " memory" : "",
+		 ctrls & CG_PIDS ? " pids" : "", ctrls & CG_CPU ? " cpu" : "");
+	return buf[0] ? buf + 1 : buf;
+}
+
+/* "NAME:PATH" for hierarchy i, as the record keeps where the caller was */
+static void orig_entry(const struct cg_layout *l, size_t i, const char *path, char *out, size_t len)
+{
+	snprintf(out, len, "%s:%s", l->h[i].name, path);
+}
+
+/* The caller's original cgroups from the record, in layout order; a
+ * hierarchy the record does not name gets "" (left alone). */
+static void orig_paths(const struct cg_layout *l, const struct rec *r,
+		       char paths[CG_HIER_MAX][CG_PATH_MAX])
+{
+	for (size_t i = 0; i < l->n; i++) {
+		size_t nlen = strlen(l->h[i].name);
+
+		paths[i][0] = '\0';
+		for (size_t j = 0; j < r->n_orig; j++)
+			if (strncmp(r->orig[j], l->h[i].name, nlen) == 0 && r->orig[j][nlen] == ':')
+				snprintf(paths[i], CG_PATH_MAX, "%s", r->orig[j] + nlen + 1);
+	}
+}
+
+/* Moves pid back where it was, hierarchy by hierarchy; "" entries stay. */
+static int attach_back(const struct cg_layout *l, char paths[CG_HIER_MAX][CG_PATH_MAX], pid_t pid)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct cg_layout one = { .n = 1 };
+		char one_path[1][CG_PATH_MAX];
+		int r;
+
+		if (!paths[i][0])
+			continue;
+		one.h[0] = l->h[i];
+		snprintf(one.proc, sizeof(one.proc), "%s", l->proc);
+		snprintf(one_path[0], CG_PATH_MAX, "%s", paths[i]);
+		r = cg_attach_each(&one, one_path, pid);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+/* <cgroup_root>/<user>: the parent of a session's leaf */
+static void user_node(const char *leaf, char *out, size_t len)
+{
+	const char *slash = strrchr(leaf, '/');
+
+	snprintf(out, len, "%.*s", slash ? (int)(slash - leaf) : 0, leaf);
+}
+
+/*
+ * Removes the leaf, and the user's node when no other session is under it,
+ * under the user's lock: a concurrent login of the same user either sees the
+ * node before it goes or creates it anew, never a node half removed.
+ */
+static int remove_cgroups(const struct session_env *env, uid_t uid, const char *leaf)
+{
+	char node[REC_CGROUP_MAX];
+	int lock, r;
+
+	lock = rec_lock_user(env->run_dir, uid);
+	if (lock < 0)
+		return lock;
+	r = cg_remove(&env->layout, leaf);
+	if (r == 0) {
+		user_node(leaf, node, sizeof(node));
+		if (cg_remove(&env->layout, node) == -EBUSY)
+			r = 0; /* other sessions of the user live on */
+	}
+	close(lock);
+	return r;
+}
+
+int session_open(const struct session_env *env, const struct policy *p, const struct conf_user *u,
+		 const struct session_info *info, pid_t caller, struct rec *ret, char *err,
+		 size_t errlen)
+{
+	char orig[CG_HIER_MAX][CG_PATH_MAX], names[64];
+	struct cg_limits sess, user;
+	cleanup_close int dirfd = -1;
+	struct rec rec = { .uid = u->uid };
+	bool created = false, attached = false;
+	unsigned missing;
+	int lock, r;
+
+	if (!name_is_safe(u->name) || !p->cgroup_root) {
+		snprintf(err, errlen, "user name \"%.64s\" cannot name a cgroup", u->name);
+		return -EINVAL;
+	}
+	limits_from_policy(p, &sess, &user);
+	missing = cg_missing_ctrls(&env->layout, cg_limits_ctrls(&sess) | cg_limits_ctrls(&user));
+	if (missing) {
+		snprintf(err, errlen,
+			 "the policy sets limits, but no cgroup hierarchy here has the %s "
+			 "controller",
+			 ctrl_names(missing, names, sizeof(names)));
+		return -EOPNOTSUPP;
+	}
+	dirfd = rec_dir_open(env->run_dir, true);
+	if (dirfd < 0) {
+		snprintf(err, errlen, "session records in %s: %s", env->run_dir, strerror(-dirfd));
+		return dirfd;
+	}
+	r = rec_new_id(rec.id);
+	if (r < 0) {
+		snprintf(err, errlen, "session id: %s", strerror(-r));
+		return r;
+	}
+	r = snprintf(rec.cgroup, sizeof(rec.cgroup), "%s/%s/%s", p->cgroup_root, u->name, rec.id);
+	if (r < 0 || (size_t)r >= sizeof(rec.cgroup)) {
+		snprintf(err, errlen, "cgroup path too long under %s", p->cgroup_root);
+		return -ENAMETOOLONG;
+	}
+	r = cg_pid_cgroups(&env->layout, caller, orig);
+	if (r < 0) {
+		snprintf(err, errlen, "read the cgroups of pid %d: %s", (int)caller, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < env->layout.n && i < REC_ORIG_MAX; i++)
+		orig_entry(&env->layout, i, orig[i], rec.orig[rec.n_orig++], REC_CGROUP_MAX);
+
+	lock = rec_lock_user(env->run_dir, u->uid);
+	if (lock < 0) {
+		snprintf(err, errlen, "lock for uid %u: %s", (unsigned)u->uid, strerror(-lock));
+		return lock;
+	}
+	r = cg_create_session(&env->layout, p->cgroup_root, u->name, rec.id, &user, &sess, err,
+			      errlen);
+	close(lock);
+	if (r < 0)
+		return r;
+	created = true;
+
+	r = cg_attach(&env->layout, rec.cgroup, caller, err, errlen);
+	if (r < 0)
+		goto fail;
+	attached = true;
+
+	snprintf(rec.user, sizeof(rec.user), "%s", u->name);
+	snprintf(rec.service, sizeof(rec.service), "%s", info->service ? info->service : "");
+	snprintf(rec.tty, sizeof(rec.tty), "%s", info->tty ? info->tty : "");
+	snprintf(rec.rhost, sizeof(rec.rhost), "%s", info->rhost ? info->rhost : "");
+	rec.start = (int64_t)time(NULL);
+	rec.pid = caller;
+	r = rec_pid_start(caller, &rec.pid_start);
+	if (r < 0) {
+		snprintf(err, errlen, "start time of pid %d: %s", (int)caller, strerror(-r));
+		goto fail;
+	}
+	r = rec_write(dirfd, &rec);
+	if (r < 0) {
+		snprintf(err, errlen, "write the session record in %s: %s", env->run_dir,
+			 strerror(-r));
+		goto fail;
+	}
+	*ret = rec;
+	return 0;
+
+fail:
+	/* nothing is left behind: the caller goes back, the cgroups go */
+	if (attached)
+		attach_back(&env->layout, orig, caller);
+	if (created) {
+		cg_kill(&env->layout, rec.cgroup, SESSION_KILL_TIMEOUT_MS);
+		remove_cgroups(env, u->uid, rec.cgroup);
+	}
+	return r;
+}
+
+int session_close(const struct session_env *env, const char *id, pid_t caller,
+		  const struct rec *known, char *err, size_t errlen)
+{
+	char orig[CG_HIER_MAX][CG_PATH_MAX];
+	cleanup_close int dirfd = -1;
+	struct rec rec;
+	int r;
+
+	if (!rec_id_valid(id)) {
+		snprintf(err, errlen, "\"%.32s\" is not a session id", id);
+		return -EINVAL;
+	}
+	dirfd = rec_dir_open(env->run_dir, false);
+	if (dirfd < 0 && dirfd != -ENOENT) {
+		snprintf(err, errlen, "session records in %s: %s", env->run_dir, strerror(-dirfd));
+		return dirfd;
+	}
+	r = dirfd < 0 ? dirfd : rec_read(dirfd, id, &rec);
+	if (r == -ENOENT && known && strcmp(known->id, id) == 0)
+		rec = *known; /* the file went (an admin, a full /run): the cgroup must go too */
+	else if (r == -ENOENT)
+		return 0; /* closed already, or the open failed before the record */
+	else if (r < 0) {
+		snprintf(err, errlen, "session record %s: %s", id, strerror(-r));
+		return r;
+	}
+
+	/* The caller (sshd's session process, su, login) sits in the session's
+	 * cgroup itself: out it goes before the cgroup is killed. */
+	if (caller > 0 && cg_pid_in(&env->layout, caller, rec.cgroup) != 0) {
+		orig_paths(&env->layout, &rec, orig);
+		r = attach_back(&env->layout, orig, caller);
+		if (r < 0) {
+			snprintf(err, errlen, "move pid %d out of %s: %s", (int)caller, rec.cgroup,
+				 strerror(-r));
+			return r;
+		}
+	}
+	r = cg_kill(&env->layout, rec.cgroup, SESSION_KILL_TIMEOUT_MS);
+	if (r < 0) {
+		/* the record stays while processes do: the next open retries */
+		snprintf(err, errlen, "kill what is left in %s: %s", rec.cgroup, strerror(-r));
+		return r;
+	}
+	r = remove_cgroups(env, rec.uid, rec.cgroup);
+	if (r < 0) {
+		snprintf(err, errlen, "remove cgroup %s: %s", rec.cgroup, strerror(-r));
+		return r;
+	}
+	r = dirfd < 0 ? 0 : rec_remove(dirfd, id);
+	if (r < 0) {
+		snprintf(err, errlen, "remove session record %s: %s", id, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int session_reap_stale(const struct session_env *env, char *err, size_t errlen)
+{
+	cleanup_close int dirfd = -1;
+	cleanup_free struct rec *recs = NULL;
+	size_t n = 0;
+	int r, ended = 0, failed = 0;
+
+	dirfd = rec_dir_open(env->run_dir, false);
+	if (dirfd == -ENOENT)
+		return 0;
+	if (dirfd < 0) {
+		snprintf(err, errlen, "session records in %s: %s", env->run_dir, strerror(-dirfd));
+		return dirfd;
+	}
+	r = rec_list(dirfd, &recs, &n);
+	if (r < 0) {
+		snprintf(err, errlen, "list sessions in %s: %s", env->run_dir, strerror(-r));
+		return r;
+	}
+	/*
+	 * A session belongs to the process that opened it (sshd's session
+	 * process, su, login), pinned by pid and start time. If that process is
+	 * gone without closing it (killed with SIGKILL), nobody else will.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		if (rec_caller_alive(&recs[i]))
+			continue;
+		if (session_close(env, recs[i].id, 0, NULL, err, errlen) < 0)
+			failed++;
+		else
+			ended++;
+	}
+	return failed && !ended ? -EIO : ended;
+}

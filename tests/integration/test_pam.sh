@@ -1,0 +1,193 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# pam_cubicle through a real PAM stack (pam_start_confdir, tests/integration/
+# helpers/pamdrive.c): open gives the cgroup <cgroup_root>/<user>/<id> with its
+# limits in every hierarchy, the caller inside, the record and
+# CUBICLE_SESSION; close leaves nothing; an open that fails half-way leaves
+# nothing; a service killed without closing is cleaned at the next open;
+# cubicle-shell accepts only a real session of its own; 50 concurrent
+# open/close pairs of one user race nowhere; cubiclectl list and stop.
+# Everything under CT_CGROOT, beneath this runner's cgroup.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+ct_begin
+ct_need_shell
+ct_user_add U
+ct_user_add V
+
+# ---- the module's exports ----
+exports=$(nm -D --defined-only "$CT_MODULE" | awk '{ print $3 }' | sort | tr '\n' ' ')
+assert_eq "$exports" "pam_sm_close_session pam_sm_open_session " \
+	"pam_cubicle.so exports only pam_sm_open_session and pam_sm_close_session"
+
+# ---- setup: config, PAM service, the hierarchies to look at ----
+conf() {
+	ct_conf_default_text | sed 's/^require_session = no$/require_session = yes/'
+	printf 'cgroup_root = %s\n' "$CT_CGROOT"
+	printf '%s\n' "$@"
+}
+conf "pids_max = 64" "memory_max = 256M" "cpu_max = 50%" "user_pids_max = 500" | ct_conf
+mkdir -p "$CT_ROOT/pam.d"
+printf 'session required %s config=%s debug\n' "$CT_MODULE" "$CT_CONF" >"$CT_ROOT/pam.d/cubicle-test"
+mapfile -t v1_mounts < <(awk '$9 == "cgroup" && $NF ~ /(^|,)(memory|pids|cpu)(,|$)/ { print $5 }' /proc/self/mountinfo)
+v2_mount=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+mem_mount=$(awk '$9 == "cgroup" && $NF ~ /(^|,)memory(,|$)/ { print $5 }' /proc/self/mountinfo)
+pids_mount=$(awk '$9 == "cgroup" && $NF ~ /(^|,)pids(,|$)/ { print $5 }' /proc/self/mountinfo)
+all_mounts=("${v1_mounts[@]}")
+[ -z "$v2_mount" ] || all_mounts+=("$v2_mount")
+ct_diag "hierarchies: ${all_mounts[*]}; cgroup_root $CT_CGROOT"
+
+# drive USER [pamdrive OPTION...] [-- COMMAND...]
+drive() {
+	local user=$1
+	shift
+	CT_RC=0
+	CT_LAST_DESC="pamdrive $user $*"
+	timeout -k 5 "$CT_TIMEOUT" "$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$user" "$@" \
+		>"$CT_W/out" 2>"$CT_W/err" || CT_RC=$?
+	_ct_read_output "$CT_W/out" "$CT_W/err"
+}
+# leftovers: cgroups under CT_CGROOT/USER and records
+leftovers() {
+	local m
+	for m in "${all_mounts[@]}"; do
+		[ ! -e "$m$CT_CGROOT/$1" ] || echo "cgroup $m$CT_CGROOT/$1"
+	done
+	find "$CT_RUN/sessions" -mindepth 1 2>/dev/null | sed 's/^/record /'
+}
+
+# ---- open: cgroup, limits, caller, record, environment; close: all gone ----
+"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --tty pts/7 --rhost 192.0.2.1 \
+	--hold "$CT_W/hold" >"$CT_W/hold.out" 2>&1 &
+driver=$!
+ct_poll 10 test -s "$CT_W/hold" || ct_bail "the session did not open: $(cat "$CT_W/hold.out")"
+sid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
+assert_match "$sid" '^[0-9a-f]{16}$' "open exports CUBICLE_SESSION=<16 hex digits>"
+leaf=$CT_CGROOT/$U/$sid
+for m in "${all_mounts[@]}"; do
+	assert_true "the leaf exists in $m" test -d "$m$leaf"
+	assert_grep "^$driver\$" "the caller is in the leaf in $m" "$(cat "$m$leaf/cgroup.procs")"
+done
+assert_eq "$(cat "$pids_mount$leaf/pids.max")" 64 "pids_max on the leaf"
+assert_eq "$(cat "$pids_mount$CT_CGROOT/$U/pids.max")" 500 "user_pids_max on the user's node"
+assert_eq "$(cat "$mem_mount$leaf/memory.limit_in_bytes")" $((256 << 20)) "memory_max on the leaf"
+cpu_mount=$(awk '$9 == "cgroup" && $NF ~ /(^|,)cpu(,|$)/ { print $5 }' /proc/self/mountinfo)
+assert_eq "$(cat "$cpu_mount$leaf/cpu.cfs_quota_us")/$(cat "$cpu_mount$leaf/cpu.cfs_period_us")" \
+	"50000/100000" "cpu_max = 50% on the leaf"
+assert_eq "$(stat -c '%U %a' "$pids_mount$leaf" "$pids_mount$leaf/pids.max" | tr '\n' ' ')" \
+	"root 755 root 644 " "the cgroup and its limits are root's, not writable by the user"
+rec=$CT_RUN/sessions/$sid
+assert_eq "$(stat -c '%U %a' "$CT_RUN" "$CT_RUN/sessions" "$rec" | tr '\n' ' ')" \
+	"root 755 root 755 root 644 " "run dir, sessions dir and record: root's, 0755/0755/0644"
+for kv in "id=$sid" "user=$U" "uid=$(ct_uid "$U")" "service=cubicle-test" "tty=pts/7" \
+	"rhost=192.0.2.1" "cgroup=$leaf" "pid=$driver"; do
+	assert_grep "^$kv\$" "the record has $kv" "$(cat "$rec")"
+done
+assert_grep '^start=[0-9]+$' "the record has the start time" "$(cat "$rec")"
+rm -f "$CT_W/hold"
+wait "$driver" || true
+assert_grep '^close=0 ' "close succeeds" "$(cat "$CT_W/hold.out")"
+assert_eq "$(leftovers "$U")" "" "after close: no cgroup, no user node, no record"
+
+# ---- cubicle-shell through PAM: only its own, real session counts ----
+drive "$U" -- "$CT_SHELL" -c 'echo in-session; exec probe'
+assert_eq "$CT_RC" 0 "cubicle-shell runs in a PAM session (require_session = yes)"
+assert_grep '^in-session$' "... and the command ran" "$CT_OUT"
+assert_grep "^cgroup=.*$CT_CGROOT/$U/[0-9a-f]{16}" "... inside the session's cgroup" "$CT_OUT"
+assert_eq "$(leftovers "$U")" "" "... and nothing is left after close"
+
+marker=$(ct_marker_cmd "$U")
+ct_run "$U" "$marker"
+assert_refused "$U" "without a session: refused"
+"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$V" --hold "$CT_W/hold" >"$CT_W/hold.out" 2>&1 &
+driver=$!
+ct_poll 10 test -s "$CT_W/hold" || ct_bail "V's session did not open: $(cat "$CT_W/hold.out")"
+vsid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
+ct_run "$U" --env "CUBICLE_SESSION=$vsid" "$marker"
+assert_refused "$U" "another user's live session id: refused"
+assert_contains "$CT_ERR" "another user" "... saying it belongs to another user"
+rm -f "$CT_W/hold"
+wait "$driver" || true
+"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --hold "$CT_W/hold" >"$CT_W/hold.out" 2>&1 &
+driver=$!
+ct_poll 10 test -s "$CT_W/hold" || ct_bail "U's session did not open: $(cat "$CT_W/hold.out")"
+usid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
+ct_run "$U" --env "CUBICLE_SESSION=$usid" "$marker"
+assert_refused "$U" "the user's own session id, from outside its cgroup: refused"
+assert_contains "$CT_ERR" "not in the session's cgroup" "... saying the login is not in its cgroup"
+rm -f "$CT_W/hold"
+wait "$driver" || true
+
+# ---- cubiclectl list and stop ----
+"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --tty pts/9 -- /bin/sleep 60 \
+	>"$CT_W/stop.out" 2>&1 &
+driver=$!
+ct_poll 10 grep -q '^session=' "$CT_W/stop.out" || ct_bail "no session for stop"
+ssid=$(sed -n 's/^session=//p' "$CT_W/stop.out")
+ct_poll 10 test -e "$CT_RUN/sessions/$ssid"
+list=$("$CT_ROOT/build/cubiclectl" list --run-dir "$CT_RUN" 2>&1 || true)
+ct_diag "cubiclectl list:" "$list"
+assert_grep "$ssid +$U +cubicle-test +pts/9 " "cubiclectl list shows the session" "$list"
+json=$("$CT_ROOT/build/cubiclectl" list --json --run-dir "$CT_RUN" 2>&1 || true)
+assert_contains "$json" "\"id\": \"$ssid\"" "cubiclectl list --json has the session"
+"$CT_ROOT/build/cubiclectl" stop --run-dir "$CT_RUN" "$ssid" >"$CT_W/stopped" 2>&1
+assert_eq "$?" 0 "cubiclectl stop ends the session"
+# the PAM caller sits in the session's cgroup itself (sshd's session process):
+# stopping the session ends it too, as a forced logout
+wait "$driver" && rc=0 || rc=$?
+assert_eq "$rc" 137 "the service's session process is killed with the session (128+9)"
+assert_eq "$(leftovers "$U")" "" "after cubiclectl stop: nothing left"
+
+# ---- close is idempotent, and ends the session even when its record went ----
+"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --hold "$CT_W/hold" -- /bin/sleep 60 \
+	>"$CT_W/hold.out" 2>&1 &
+driver=$!
+ct_poll 10 test -s "$CT_W/hold" || ct_bail "no session: $(cat "$CT_W/hold.out")"
+rsid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
+rm -f "$CT_RUN/sessions/$rsid"
+rm -f "$CT_W/hold"
+(sleep 1 && kill -TERM "$(cat "$pids_mount$CT_CGROOT/$U/$rsid/cgroup.procs" | grep -vx "$driver" | head -n1)") 2>/dev/null &
+wait "$driver" || true
+assert_grep '^close=0 ' "close succeeds though the record is gone" "$(cat "$CT_W/hold.out")"
+assert_eq "$(leftovers "$U")" "" "... and the session's cgroup is gone all the same"
+
+# ---- an open that fails half-way leaves nothing ----
+# a full disk where the records go: the cgroup is made, the record cannot be
+rm -rf "$CT_RUN"
+mkdir -m 0755 "$CT_RUN"
+mount -t tmpfs -o size=64k,mode=0755 tmpfs "$CT_RUN"
+install -d -m 0755 "$CT_RUN/sessions"
+install -d -m 0700 "$CT_RUN/locks"
+head -c 1M /dev/zero >"$CT_RUN/filler" 2>/dev/null || true
+orig=$(cat /proc/self/cgroup)
+drive "$U"
+ct_diag "open on a full disk: $CT_OUT $CT_ERR"
+assert_ne "$CT_RC" 0 "an open whose record cannot be written fails"
+assert_eq "$(leftovers "$U" | grep -v '^record ' || true)" "" "... and leaves no cgroup"
+assert_eq "$(find "$CT_RUN/sessions" -mindepth 1 | wc -l)" 0 "... and no record or temp file"
+umount "$CT_RUN"
+rm -rf "$CT_RUN"
+assert_eq "$(cat /proc/self/cgroup)" "$orig" "this test's own cgroups are unchanged"
+
+# ---- a service killed without closing is cleaned at the next open ----
+drive "$U" --die-after-open -- /bin/sleep 300
+assert_eq "$CT_RC" 137 "the service dies (SIGKILL) with its session open"
+dsid=$(sed -n 's/^session=//p' <<<"$CT_OUT")
+assert_true "its record is still there" test -e "$CT_RUN/sessions/$dsid"
+sleeper=$(cat "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" 2>/dev/null | head -n1)
+assert_ne "$sleeper" "" "its command still runs in the session's cgroup"
+drive "$V"
+assert_eq "$CT_RC" 0 "the next open, of another user, succeeds"
+gone_or_zombie() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" == Z ]; }
+assert_true "... and the dead service's session process is killed" ct_poll 5 gone_or_zombie "${sleeper:-0}"
+assert_eq "$(leftovers "$U")" "" "... and its cgroup and record are gone"
+
+# ---- 50 concurrent open/close pairs of one user ----
+for i in $(seq 50); do
+	"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" -- /bin/true >"$CT_W/c$i.out" 2>&1 &
+done
+fails=0
+for job in $(jobs -p); do wait "$job" || fails=$((fails + 1)); done
+assert_eq "$fails" 0 "50 concurrent open/close pairs all succeed"
+assert_eq "$(grep -L '^close=0 ' "$CT_W"/c*.out | wc -l)" 0 "... every close succeeds"
+assert_eq "$(leftovers "$U")" "" "... and nothing is left"
