@@ -22,6 +22,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* the build may move the run directory (make RUNDIR=...) */
@@ -553,6 +554,45 @@ int rec_list(int dirfd, struct rec **ret, size_t *ret_n)
 	*ret = n > 0 ? steal_pointer(&recs) : NULL;
 	*ret_n = n;
 	return 0;
+}
+
+/*
+ * A writer killed between creating ".<id>.tmp" and the rename leaves that
+ * file behind (rec_list never shows it). Such files older than `age_s`
+ * seconds are removed; younger ones may belong to a writer still at work.
+ */
+int rec_remove_stale_temp(int dirfd, int64_t age_s)
+{
+	struct dirent *de;
+	time_t now = time(NULL);
+	int fd, removed = 0;
+	DIR *d;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (len != REC_ID_LEN + 5 || de->d_name[0] != '.' ||
+		    strcmp(de->d_name + 1 + REC_ID_LEN, ".tmp") != 0)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (int64_t)(now - st.st_mtime) < age_s)
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }
 
 /* ---- processes -------------------------------------------------------------- */

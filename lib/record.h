@@ -80,6 +80,10 @@ int rec_remove(int dirfd, const char *id);
  * malloc'd (NULL when there is none), sorted by start time, then id. */
 int rec_list(int dirfd, struct rec **ret, size_t *ret_n);
 
+/* Removes temp files of writers that died before their rename, older than
+ * age_s seconds. Returns how many were removed, or -errno. */
+int rec_remove_stale_temp(int dirfd, int64_t age_s);
+
 /* The start time of pid from /proc/PID/stat; -ESRCH if it is gone (a zombie
  * counts as gone), -EACCES if /proc hides it (hidepid=). */
 int rec_pid_start(pid_t pid, uint64_t *ret);

@@ -294,6 +294,7 @@ int session_reap_stale(const struct session_env *env, char *err, size_t errlen)
 		snprintf(err, errlen, "session records in %s: %s", env->run_dir, strerror(-dirfd));
 		return dirfd;
 	}
+	rec_remove_stale_temp(dirfd, 60);
 	r = rec_list(dirfd, &recs, &n);
 	if (r < 0) {
 		snprintf(err, errlen, "list sessions in %s: %s", env->run_dir, strerror(-r));

@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ID1 "0123456789abcdef"
@@ -280,8 +281,15 @@ static void test_new_id(void **state)
 static void test_id_valid(void **state)
 {
 	static const char *const bad[] = {
-		"", "0123456789abcde", "0123456789abcdef0", "0123456789ABCDEF", "0123456789abcdeg",
-		"../../etc/passwd", ".0123456789abcde", "0123456789abcde ", "0123456789abcde\n",
+		"",
+		"0123456789abcde",
+		"0123456789abcdef0",
+		"0123456789ABCDEF",
+		"0123456789abcdeg",
+		"../../etc/passwd",
+		".0123456789abcde",
+		"0123456789abcde ",
+		"0123456789abcde\n",
 	};
 
 	(void)state;
@@ -634,7 +642,8 @@ static void test_read_bad_content(void **state)
 		{ "cgroup", "cgroup=/a\ncgroup=/b\n" },
 		{ "tty", "tty=a\ntty=b\n" },
 		/* one orig too many */
-		{ "orig", "orig=1\norig=2\norig=3\norig=4\norig=5\norig=6\norig=7\norig=8\norig=9\n" },
+		{ "orig",
+		  "orig=1\norig=2\norig=3\norig=4\norig=5\norig=6\norig=7\norig=8\norig=9\n" },
 		{ "orig", "orig=\n" },
 		/* ids */
 		{ "id", "id=" ID2 "\n" },
@@ -1179,6 +1188,39 @@ static void test_pid_start_odd_comm(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- temp files of writers killed before their rename ---------------------- */
+
+static void touch_aged(int dirfd, const char *name, time_t age)
+{
+	struct timespec ts[2];
+	int fd = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	close(fd);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	assert_int_equal(utimensat(dirfd, name, ts, 0), 0);
+}
+
+static void test_remove_stale_temp(void **state)
+{
+	struct fx *f = *state;
+	struct rec r;
+
+	fill(&r, "00000000000000aa", 1);
+	assert_int_equal(rec_write(f->dirfd, &r), 0);
+	touch_aged(f->dirfd, ".00000000000000bb.tmp", 600); /* a dead writer's */
+	touch_aged(f->dirfd, ".00000000000000cc.tmp", 1);   /* maybe still at work */
+	touch_aged(f->dirfd, ".not-a-temp-file.tmp", 600);  /* not ours */
+	assert_int_equal(rec_remove_stale_temp(f->dirfd, 60), 1);
+	assert_int_equal(faccessat(f->dirfd, ".00000000000000bb.tmp", F_OK, AT_SYMLINK_NOFOLLOW),
+			 -1);
+	assert_int_equal(faccessat(f->dirfd, ".00000000000000cc.tmp", F_OK, AT_SYMLINK_NOFOLLOW),
+			 0);
+	assert_int_equal(faccessat(f->dirfd, ".not-a-temp-file.tmp", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(faccessat(f->dirfd, "00000000000000aa", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1207,6 +1249,7 @@ int main(void)
 		cmocka_unit_test(test_pid_start_self),
 		cmocka_unit_test(test_pid_start_gone),
 		cmocka_unit_test(test_pid_start_odd_comm),
+		cmocka_unit_test_setup_teardown(test_remove_stale_temp, setup, teardown),
 	};
 
 	if (geteuid() != 0)
