@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# make install / uninstall into a DESTDIR: cubicle-shell gets exactly the
+# make install / uninstall into a DESTDIR: pam_cubicle.so lands in the PAM
+# module directory; cubicle-shell gets exactly the
 # capabilities README.md documents (the fenced block under the
 # "Capabilities" heading), the config is installed 0644 and never
 # overwritten once changed, uninstall removes the binaries and keeps a
@@ -54,6 +55,11 @@ fi
 assert_eq "$(normalize_caps "$installed_caps")" "$(normalize_caps "$CT_SHELL_CAPS")" \
 	"... and the ones the Makefile's SHELL_CAPS names"
 assert_eq "$(getcap "$sbin/cubiclectl" 2>/dev/null)" "" "cubiclectl has no file capabilities"
+pamdir=$(make -s -C "$CT_REPO" --no-print-directory -f Makefile -f - print-pamdir <<<'print-pamdir: ; @echo $(PAMDIR)')
+module=$dest$pamdir/pam_cubicle.so
+assert_eq "$(stat -c '%a %U:%G' "$module" 2>&1)" "644 root:root" \
+	"pam_cubicle.so installed 0644 root:root in the PAM module directory ($pamdir)"
+assert_eq "$(getcap "$module" 2>/dev/null)" "" "pam_cubicle.so has no file capabilities"
 assert_eq "$(stat -c '%a %U:%G' "$conf" 2>&1)" "644 root:root" "the config is installed 0644 root:root"
 assert_true "the installed config is conf/cubicle.conf" cmp -s "$CT_REPO/conf/cubicle.conf" "$conf"
 assert_eq "$(stat -c '%a %U' "$dest/etc/cubicle" "$dest/etc/cubicle/cubicle.conf.d" 2>&1)" \
@@ -69,6 +75,7 @@ run_make uninstall
 assert_exit 0 "make uninstall"
 assert_file_absent "$sbin/cubicle-shell" "uninstall removes cubicle-shell"
 assert_file_absent "$sbin/cubiclectl" "uninstall removes cubiclectl"
+assert_file_absent "$module" "uninstall removes pam_cubicle.so"
 assert_eq "$(sha256sum <"$conf" 2>&1)" "$changed" "uninstall keeps a changed config"
 
 cp "$CT_REPO/conf/cubicle.conf" "$conf"
