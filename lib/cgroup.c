@@ -385,6 +385,15 @@ static int walk_pids(const struct cg_hier *h, const char *rel, cg_pid_fn fn, voi
 	return walk_pids_at(dfd, 0, fn, data);
 }
 
+int cg_for_each_pid(const struct cg_layout *l, const char *rel, int (*fn)(pid_t pid, void *data),
+		    void *data)
+{
+	if (!l || l->n == 0 || !rel_ok(rel))
+		return -EINVAL;
+	/* every process is in every hierarchy: the first one lists them all */
+	return walk_pids(&l->h[0], rel, fn, data);
+}
+
 static int count_pid(pid_t pid, void *data)
 {
 	(void)pid;

@@ -102,6 +102,11 @@ int cg_pid_in(const struct cg_layout *l, pid_t pid, const char *rel);
  */
 int cg_kill(const struct cg_layout *l, const char *rel, unsigned timeout_ms);
 
+/* Calls fn for every process in rel and the cgroups beneath it; a negative
+ * return of fn stops the walk and is returned. */
+int cg_for_each_pid(const struct cg_layout *l, const char *rel, int (*fn)(pid_t pid, void *data),
+		    void *data);
+
 /* rmdir of rel in every hierarchy; a missing one is fine; -EBUSY if a
  * hierarchy still has processes or children in it. */
 int cg_remove(const struct cg_layout *l, const char *rel);

@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -157,4 +160,142 @@ int container_stop(struct container *c)
 	close(c->pidfd);
 	c->pidfd = -1;
 	return 0;
+}
+
+/* ---- finding the container of a session --------------------------------- */
+
+struct find_ctx {
+	uid_t uid;
+	int ns_flags;
+	struct stat own_userns;
+	struct ns_id host[CONTAINER_NS_COUNT];
+	struct container *ret;
+};
+
+static const int ns_clone_flag[CONTAINER_NS_COUNT] = {
+	CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWCGROUP
+};
+
+/* Reads /proc/PID/FILE into buf (NUL-terminated); -errno. */
+static int read_proc(pid_t pid, const char *file, char *buf, size_t len)
+{
+	char path[64];
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return util_read_all(fd, buf, len) < 0 ? -EIO : 0;
+}
+
+/* "Uid:" all four the user's, and "NSpid:" ending in 1 with an outer pid too */
+static bool status_is_init_of(const char *status, uid_t uid)
+{
+	const char *u = strstr(status, "\nUid:"), *ns = strstr(status, "\nNSpid:");
+	unsigned long long ids[4], last = 0;
+	int fields = 0;
+	char *end;
+
+	if (!u || !ns ||
+	    sscanf(u, "\nUid: %llu %llu %llu %llu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (ids[i] != (unsigned long long)uid)
+			return false;
+	ns += strlen("\nNSpid:");
+	for (;;) {
+		while (*ns == ' ' || *ns == '\t')
+			ns++;
+		if (*ns < '0' || *ns > '9')
+			break;
+		last = strtoull(ns, &end, 10);
+		ns = end;
+		fields++;
+	}
+	return fields >= 2 && last == 1;
+}
+
+/* Checks one namespace of a candidate: owned by the initial user namespace,
+ * and (for those the container unshared) not the host's own. */
+static bool ns_ok(struct find_ctx *f, int nsdir, size_t i, struct ns_id *ret)
+{
+	cleanup_close int fd = -1, owner = -1;
+	struct stat st, ost;
+
+	fd = openat(nsdir, container_ns_names[i], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return false;
+	owner = ioctl(fd, NS_GET_USERNS);
+	if (owner < 0 || fstat(owner, &ost) < 0)
+		return false;
+	if (ost.st_dev != f->own_userns.st_dev || ost.st_ino != f->own_userns.st_ino)
+		return false;
+	if ((f->ns_flags & ns_clone_flag[i]) && st.st_dev == f->host[i].dev &&
+	    st.st_ino == f->host[i].ino)
+		return false;
+	ret->dev = st.st_dev;
+	ret->ino = st.st_ino;
+	return true;
+}
+
+#define FOUND 1
+
+static int check_candidate(pid_t pid, void *data)
+{
+	struct find_ctx *f = data;
+	struct ns_id ns[CONTAINER_NS_COUNT];
+	cleanup_close int pidfd = -1, nsdir = -1;
+	char buf[4096], path[64];
+
+	/* pinned first: if the pid is reused before the checks end, the
+	 * liveness check at the end fails */
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return 0;
+	if (read_proc(pid, "comm", buf, sizeof(buf)) < 0 || strcmp(buf, "cubicle-init\n") != 0)
+		return 0;
+	if (read_proc(pid, "status", buf, sizeof(buf)) < 0 || !status_is_init_of(buf, f->uid))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
+	nsdir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nsdir < 0)
+		return 0;
+	for (size_t i = 0; i < CONTAINER_NS_COUNT; i++)
+		if (!ns_ok(f, nsdir, i, &ns[i]))
+			return 0;
+	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+		return 0; /* it ended while being checked */
+	f->ret->pid = pid;
+	f->ret->pidfd = steal_fd(&pidfd);
+	f->ret->ns_flags = f->ns_flags;
+	memcpy(f->ret->ns, ns, sizeof(ns));
+	return FOUND;
+}
+
+static int stop_at_found(pid_t pid, void *data)
+{
+	int r = check_candidate(pid, data);
+
+	return r == FOUND ? -EEXIST : 0;
+}
+
+int container_find(const struct cg_layout *l, const char *cgroup_rel, uid_t uid, int ns_flags,
+		   struct container *ret)
+{
+	struct container found = { .pidfd = -1 };
+	struct find_ctx f = { .uid = uid, .ns_flags = ns_flags, .ret = &found };
+	cleanup_close int own = -1;
+	int r;
+
+	own = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (own < 0 || fstatat(own, "user", &f.own_userns, 0) < 0 ||
+	    container_read_ns(own, false, f.host) < 0)
+		return -errno;
+	r = cg_for_each_pid(l, cgroup_rel, stop_at_found, &f);
+	if (r == -EEXIST) {
+		*ret = found;
+		return 0;
+	}
+	return r < 0 ? r : -ENOENT;
 }

@@ -9,6 +9,7 @@
 #ifndef CUBICLE_SHELL_CONTAINER_H
 #define CUBICLE_SHELL_CONTAINER_H
 
+#include "cgroup.h"
 #include "conf.h"
 
 #include <stdbool.h>
@@ -49,6 +50,19 @@ int container_read_ns(int nsdir, bool joined, struct ns_id ret[CONTAINER_NS_COUN
  * filesystem and dropped its privileges. On failure err holds one line. */
 int container_create(const struct container_spec *spec, struct container *ret, char *err,
 		     size_t errlen);
+
+/*
+ * Finds the container an earlier shell of the same session made: a process
+ * in the session's cgroup `cgroup_rel` that is named cubicle-init, runs as
+ * `uid`, is PID 1 of its own PID namespace, and whose namespaces (those of
+ * `ns_flags`) all differ from the host's and are owned by the initial user
+ * namespace. A namespace a user makes (unshare in an unprivileged user
+ * namespace) is owned by their user namespace, so it never qualifies. Pinned
+ * by a pidfd; its namespace ids read for run_in_container() to check.
+ * 0 and *ret filled when found, -ENOENT when there is none.
+ */
+int container_find(const struct cg_layout *l, const char *cgroup_rel, uid_t uid, int ns_flags,
+		   struct container *ret);
 
 /* Ends the container: SIGTERM to everything in it, SIGKILL after the stop
  * timeout; returns once init and every process of the namespace are gone. */

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -139,21 +140,26 @@ static noreturn void run_root_shell(const struct conf_user *u, const struct invo
 	run_exec_shell(&rs);
 }
 
+struct session {
+	struct rec rec;
+	struct cg_layout layout;
+	int lock; /* the record, open: flock() on it is the per-session lock */
+};
+
 /*
  * The environment is the user's; the record and the cgroup are not
  * (SECURITY.md 7). A session counts only if its record exists, is root's,
- * belongs to this uid and names the cgroup this process is in.
+ * belongs to this uid and names the cgroup this process is in. Returns false
+ * when the policy does not ask for one.
  */
-static void check_session(const struct policy *p, const struct env *env)
+static bool check_session(const struct policy *p, const struct env *env, struct session *ret)
 {
 	const char *id = env_get(env, "CUBICLE_SESSION");
 	cleanup_close int dirfd = -1;
-	struct cg_layout layout;
-	struct rec rec;
 	int r;
 
 	if (!p->require_session)
-		return;
+		return false;
 	if (!id || !rec_id_valid(id))
 		die(EXIT_SETUP,
 		    "this login has no cubicle session (CUBICLE_SESSION %s): is "
@@ -163,19 +169,65 @@ static void check_session(const struct policy *p, const struct env *env)
 	if (dirfd < 0)
 		die(EXIT_SETUP, "session %s: session records in %s: %s", id, CUBICLE_RUN_DIR,
 		    strerror(-dirfd));
-	r = rec_read(dirfd, id, &rec);
+	r = rec_read(dirfd, id, &ret->rec);
 	if (r < 0)
 		die(EXIT_SETUP, "session %s: %s", id,
 		    r == -ENOENT ? "no such session" : strerror(-r));
-	if (rec.uid != getuid())
+	if (ret->rec.uid != getuid())
 		die(EXIT_SETUP, "session %s belongs to another user", id);
-	r = cg_detect(&layout);
+	r = cg_detect(&ret->layout);
 	if (r < 0)
 		die(EXIT_SETUP, "session %s: find the cgroup hierarchies: %s", id, strerror(-r));
-	r = cg_pid_in(&layout, getpid(), rec.cgroup);
+	r = cg_pid_in(&ret->layout, getpid(), ret->rec.cgroup);
 	if (r != 1)
 		die(EXIT_SETUP, "session %s: this login is not in the session's cgroup %s%s%s", id,
-		    rec.cgroup, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+		    ret->rec.cgroup, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+	/* the record is root's and the user may only read it; a shared lock
+	 * file they could not tamper with, one per session */
+	ret->lock = openat(dirfd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (ret->lock < 0)
+		die(EXIT_SETUP, "session %s: open the record: %s", id, strerror(errno));
+	return true;
+}
+
+/*
+ * DESIGN.md step 5, "ensure the container". With a session, the container
+ * belongs to it: the first shell of the session makes it and every later one
+ * (the channels of one SSH connection) enters that same container; the
+ * session's lock makes "find, else create" one step. Without a session, a
+ * container lives exactly as long as its one payload.
+ */
+static void ensure_container(const struct container_spec *base, struct session *s,
+			     bool have_session, struct container *ret)
+{
+	struct container_spec spec = *base;
+	char err[1024];
+	int r;
+
+	if (have_session) {
+		while (flock(s->lock, LOCK_EX) < 0)
+			if (errno != EINTR)
+				die(EXIT_SETUP, "session %s: lock: %s", s->rec.id, strerror(errno));
+		r = container_find(&s->layout, s->rec.cgroup, getuid(),
+				   container_ns_flags(spec.policy->namespaces), ret);
+		if (r == 0) {
+			log_info("session %s: entering its container, init pid %d", s->rec.id,
+				 (int)ret->pid);
+			close(s->lock);
+			return;
+		}
+		if (r != -ENOENT)
+			die(EXIT_SETUP, "session %s: look for its container: %s", s->rec.id,
+			    strerror(-r));
+	}
+	spec.tie_to_parent = !have_session;
+	r = container_create(&spec, ret, err, sizeof(err));
+	if (r < 0)
+		die(EXIT_SETUP, "%s", err);
+	if (have_session)
+		close(s->lock); /* the new init is in the session's cgroup now */
+	log_info("container up: init pid %d, hostname %s, rootfs %s", (int)ret->pid,
+		 spec.policy->hostname, spec.policy->rootfs);
 }
 
 int main(int argc, char **argv)
@@ -183,6 +235,8 @@ int main(int argc, char **argv)
 	struct conf_diags diags = { .n = 0 };
 	struct container_spec spec = { 0 };
 	struct container ctr = { .pidfd = -1 };
+	struct session session = { .lock = -1 };
+	bool have_session;
 	struct conf_user *user = NULL;
 	struct invocation inv;
 	struct conf *conf = NULL;
@@ -190,7 +244,6 @@ int main(int argc, char **argv)
 	struct run_spec rs;
 	struct env env;
 	const char *missing = "?";
-	char err[1024];
 	mode_t user_umask;
 	int r, status;
 
@@ -236,7 +289,7 @@ int main(int argc, char **argv)
 			die(EXIT_SETUP, "drop capabilities: %s", strerror(-r));
 		run_exec_shell(&rs);
 	}
-	check_session(p, &env);
+	have_session = check_session(p, &env, &session);
 	if (creds_check_permitted(&missing) < 0)
 		die(EXIT_SETUP,
 		    "missing capability %s: cubicle-shell must be installed with its "
@@ -246,15 +299,10 @@ int main(int argc, char **argv)
 	if (r < 0)
 		die(EXIT_SETUP, "raise capabilities: %s", strerror(-r));
 
-	/* 3. ensure the container: without a session, a new one for this payload */
+	/* 3. ensure the container */
 	spec.policy = p;
 	spec.user = user;
-	spec.tie_to_parent = true;
-	r = container_create(&spec, &ctr, err, sizeof(err));
-	if (r < 0)
-		die(EXIT_SETUP, "%s", err);
-	log_info("container up: init pid %d, hostname %s, rootfs %s", (int)ctr.pid, p->hostname,
-		 p->rootfs);
+	ensure_container(&spec, &session, have_session, &ctr);
 
 	/* 4. enter and run */
 	signal(SIGPIPE, SIG_IGN);
@@ -262,7 +310,10 @@ int main(int argc, char **argv)
 	signal(SIGTTIN, SIG_IGN);
 	status = run_in_container(&ctr, &rs);
 
-	/* 5. no other owner: the container ends with its payload */
-	container_stop(&ctr);
+	/* 5. without a session nobody else owns the container: it ends with its
+	 * payload. A session's container lives on for the session's other
+	 * channels; pam_cubicle ends it at logout. */
+	if (!have_session)
+		container_stop(&ctr);
 	return status;
 }

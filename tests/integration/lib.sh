@@ -53,7 +53,8 @@
 #   users       ct_user_add ct_uid ct_gid ct_rootfs ct_rootfs_make ct_rootfs_reset
 #   config      ct_conf ct_conf_default ct_conf_default_text
 #   running     ct_run ct_login ct_exec_as ct_spawn ct_wait ct_wait_for ct_poll
-#               ct_script ct_expect ct_alive ct_user_procs ct_now_ms
+#               ct_script ct_expect ct_alive ct_user_procs ct_user_live_procs
+#               ct_now_ms
 # Knobs: CT_TIMEOUT (s per cubicle-shell run, 20), CT_SETTLE (s leftovers get
 # before the host check, 5), CT_VERBOSE=1 (show passing terminal transcripts).
 
@@ -967,6 +968,15 @@ ct_user_procs() {
 				;;
 			esac
 		done 2>/dev/null <"$dir/status" || true
+	done
+}
+
+# ct_user_live_procs USER: like ct_user_procs without zombies (an orphan's
+# exit status waits for the host's init to collect it; it holds nothing).
+ct_user_live_procs() {
+	local pid name
+	ct_user_procs "$1" | while read -r pid name; do
+		[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" == Z ] || echo "$pid $name"
 	done
 }
 

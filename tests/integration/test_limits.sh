@@ -57,9 +57,7 @@ wait "$bomber" || true
 assert_grep '^close=0 ' "logout ends the bomb" "$(cat "$CT_W/bomb.out")"
 assert_false "... and its cgroup is gone" test -e "$leaf"
 # (what the bomb left are zombies, reparented to the host's init: its to reap)
-live_procs() { ct_user_procs "$1" | while read -r pid _; do
-	[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" == Z ] || echo "$pid"; done; }
-assert_eq "$(live_procs "$U")" "" "... and no live process of the user is left"
+assert_eq "$(ct_user_live_procs "$U")" "" "... and no live process of the user is left"
 
 # ---- a memory hog is OOM-killed in its own cgroup only ----
 spawn_session idle "$V" /bin/sleep 30
