@@ -14,6 +14,7 @@ PACKAGES="
 	busybox-static
 	util-linux passwd login procps
 	expect
+	openssh-server openssh-client rsync
 "
 
 missing=

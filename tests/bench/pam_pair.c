@@ -20,7 +20,9 @@
  *     pam_close_session returning, after which the leaf is checked gone;
  *     and the time spent inside pam_close_session alone;
  * (c) pam_close_session of a session that still has a process running
- *     (cgroup.kill, or freeze/SIGKILL/thaw, then the removal).
+ *     when close comes, MS after the open as in (b): the kill (cgroup.kill,
+ *     or freeze/SIGKILL/thaw) and the removal. (b) and (c) alternate, as
+ *     A and B do in (a).
  *
  * Prints a table; benchmarks print, they never assert. Exit status 1 only
  * when the setup is broken (a stack that fails, a module that did not
@@ -176,15 +178,19 @@ static const char *session_id(const struct bench *b, pam_handle_t *pamh)
 	return sid;
 }
 
+/* the times of one open/close pair */
+struct pair_times {
+	uint64_t open, close, cycle;
+};
+
 /*
- * One open/close pair of stack `which`: *ret_pair the pair alone, *ret_cycle
- * from pam_start_confdir to pam_end. A warm-up pair also checks that the
- * cubicle stack really creates and removes a leaf (outside the timing).
+ * One open/close pair of stack `which`; `cycle` is from pam_start_confdir to
+ * pam_end. A warm-up pair also checks that the cubicle stack really creates
+ * and removes a leaf (outside the timing).
  */
-static void one_pair(const struct bench *b, int which, bool warmup, uint64_t *ret_pair,
-		     uint64_t *ret_cycle)
+static void one_pair(const struct bench *b, int which, bool warmup, struct pair_times *ret)
 {
-	uint64_t t0, t1, t2, t3;
+	uint64_t t0, t1, t2, t3, t4;
 	pam_handle_t *pamh;
 	char sid[64] = "";
 
@@ -192,19 +198,22 @@ static void one_pair(const struct bench *b, int which, bool warmup, uint64_t *re
 	pamh = start(b, which);
 	t1 = now_ns();
 	check(pamh, pam_open_session(pamh, 0), "pam_open_session", b->svc[which]);
+	t2 = now_ns();
 	if (warmup && which == 0) {
 		snprintf(sid, sizeof(sid), "%s", session_id(b, pamh));
 		if (!leaf_exists(b, sid))
 			die("after open: no leaf %s/%s", b->cgdir, sid);
+		t2 = now_ns();
 	}
 	check(pamh, pam_close_session(pamh, 0), "pam_close_session", b->svc[which]);
-	t2 = now_ns();
-	pam_end(pamh, PAM_SUCCESS);
 	t3 = now_ns();
+	pam_end(pamh, PAM_SUCCESS);
+	t4 = now_ns();
 	if (sid[0] && leaf_exists(b, sid))
 		die("after close: the leaf %s/%s is still there", b->cgdir, sid);
-	*ret_pair = t2 - t1;
-	*ret_cycle = t3 - t0;
+	ret->open = t2 - t1;
+	ret->close = t3 - t2;
+	ret->cycle = t4 - t0;
 }
 
 static void bench_pairs(const struct bench *b)
@@ -217,18 +226,26 @@ static void bench_pairs(const struct bench *b)
 		{ "start..end cycle, pam_cubicle", samples(b->pairs), b->pairs },
 		{ "start..end cycle, pam_permit only", samples(b->pairs), b->pairs },
 	};
+	struct series opens = { "  of which pam_open_session", samples(b->pairs), b->pairs };
+	struct series closes = { "  of which pam_close_session", samples(b->pairs), b->pairs };
 	struct series ratio = { NULL, samples(b->pairs), b->pairs };
 	double ma, mb, mr, mca, mcb;
-	uint64_t p, c;
+	struct pair_times t;
 
 	for (unsigned i = 0; i < WARMUP; i++)
 		for (int k = 0; k < 2; k++)
-			one_pair(b, k ^ (int)(i % 2), true, &p, &c);
+			one_pair(b, k ^ (int)(i % 2), true, &t);
 	for (unsigned i = 0; i < b->pairs; i++) {
 		for (int k = 0; k < 2; k++) {
 			int which = k ^ (int)(i % 2); /* A,B then B,A */
 
-			one_pair(b, which, false, &pair[which].ns[i], &cycle[which].ns[i]);
+			one_pair(b, which, false, &t);
+			pair[which].ns[i] = t.open + t.close;
+			cycle[which].ns[i] = t.cycle;
+			if (which == 0) {
+				opens.ns[i] = t.open;
+				closes.ns[i] = t.close;
+			}
 		}
 		/* per iteration, in thousandths: the pair's own ratio */
 		ratio.ns[i] = pair[0].ns[i] * 1000 / (pair[1].ns[i] ? pair[1].ns[i] : 1);
@@ -237,6 +254,8 @@ static void bench_pairs(const struct bench *b)
 	       "min", "max", "n");
 	row(&pair[1]);
 	row(&pair[0]);
+	row(&opens);
+	row(&closes);
 	row(&cycle[1]);
 	row(&cycle[0]);
 	mb = median_ns(&pair[1]);
@@ -252,6 +271,8 @@ static void bench_pairs(const struct bench *b)
 		free(pair[k].ns);
 		free(cycle[k].ns);
 	}
+	free(opens.ns);
+	free(closes.ns);
 	free(ratio.ns);
 }
 
@@ -311,7 +332,9 @@ static void one_cleanup(const struct bench *b, bool linger, uint64_t *ret_exit_t
 		_exit(0);
 	}
 	close(fds[1]);
-	if (!linger) {
+	if (linger) {
+		sleep_ms(b->sleep_ms); /* a session as long as in (b) */
+	} else {
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;
 		if (read(fds[0], &t_exit, sizeof(t_exit)) != sizeof(t_exit))
@@ -344,10 +367,15 @@ static void bench_cleanup(const struct bench *b)
 			       b->cleanups };
 	uint64_t unused;
 
-	for (unsigned i = 0; i < b->cleanups; i++)
-		one_cleanup(b, false, &gone.ns[i], &inside.ns[i]);
-	for (unsigned i = 0; i < b->cleanups; i++)
-		one_cleanup(b, true, &unused, &kill.ns[i]);
+	/* (b) and (c) interleaved too, the order alternating */
+	for (unsigned i = 0; i < b->cleanups; i++) {
+		for (int k = 0; k < 2; k++) {
+			if (k ^ (int)(i % 2))
+				one_cleanup(b, true, &unused, &kill.ns[i]);
+			else
+				one_cleanup(b, false, &gone.ns[i], &inside.ns[i]);
+		}
+	}
 	printf("\n%-52s %10s %10s    %-10s %5s\n", "(b) cleanup at logout", "median", "min", "max",
 	       "n");
 	row(&gone);

@@ -12,9 +12,10 @@
 # process's own cgroup in every hierarchy; then a temporary user, a config
 # that isolates only that user, and two PAM services: one with
 # `session required pam_cubicle.so config=...`, one with only
-# `session required pam_permit.so`. Runs tests/bench/pam_pair.c and prints
-# its table. Everything is removed on any exit: the user, the cgroups (and
-# the ancestors made for them), the scratch root.
+# `session required pam_permit.so`; the records go to a tmpfs, as /run is.
+# Runs tests/bench/pam_pair.c and prints its table. Everything is removed on
+# any exit: the user, the cgroups (and the ancestors made for them), the
+# tmpfs, the scratch root.
 # Benchmarks print; they never assert. Exit status: 0 figures printed, 1 the
 # setup or a PAM call failed, 2 usage, 77 not root.
 set -euo pipefail
@@ -44,7 +45,18 @@ fi
 
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 . "$here/../integration/lib.sh"
-trap 'ct_root_cleanup' EXIT
+bench_pid=''
+# the benchmark first (it runs in the background, so that a signal reaches
+# this script at once), then what ct_root_setup and this script made
+# shellcheck disable=SC2317 # called from the EXIT trap
+on_exit() {
+	if [ -n "$bench_pid" ]; then
+		kill -TERM "$bench_pid" 2>/dev/null || true
+		wait "$bench_pid" 2>/dev/null || true
+	fi
+	ct_root_cleanup
+}
+trap 'on_exit' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
@@ -61,7 +73,7 @@ if [ ! -f "$CT_MODULE" ] &&
 	exit 1
 fi
 bench=$CT_ROOT/bin/pam_pair
-gcc -std=gnu11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -o "$bench" "$here/pam_pair.c" -lpam >>"$log" 2>&1 ||
 	{
 		tail -n 30 "$log" >&2
@@ -82,6 +94,10 @@ limits=("memory_max = 2G" "pids_max = 512" "cpu_max = 150%")
 		"shell = /bin/sh" "home = %h" "namespaces = pid mount uts ipc" "${limits[@]}" \
 		"cgroup_root = $CT_CGROOT"
 } | ct_conf
+# /run, where the records go on a real host, is a tmpfs: here too (the
+# cleanup unmounts everything beneath CT_ROOT)
+install -d -m 0755 "$CT_RUN"
+mount -t tmpfs -o mode=0755,size=16m cubicle-bench "$CT_RUN"
 mkdir -p "$CT_ROOT/pam.d"
 printf 'session required %s config=%s\n' "$CT_MODULE" "$CT_CONF" >"$CT_ROOT/pam.d/cubicle-bench"
 printf 'session required pam_permit.so\n' >"$CT_ROOT/pam.d/permit-bench"
@@ -106,8 +122,8 @@ fi
 
 cpu=$(awk -F': *' '$1 ~ /^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 echo "# machine      $(nproc) CPUs${cpu:+, $cpu}; Linux $(uname -r)"
-echo "# cgroups      $(awk '{ print $1 }' <<<"$cgmounts" | sort | uniq -c | awk '{ printf "%s%d %s", NR > 1 ? ", " : "", $1, $2 }')" \
-	"hierarchies; cgroup.kill: $kill_file; cgroup_root $CT_CGROOT"
+echo "# cgroups      $(grep -c '^cgroup ' <<<"$cgmounts" || true) v1 + $(grep -c '^cgroup2 ' <<<"$cgmounts" || true) v2" \
+	"hierarchies mounted; cgroup.kill: $kill_file; cgroup_root $CT_CGROOT"
 echo "# limits       ${limits[*]}"
 if [ -S /dev/log ]; then
 	echo "# syslog       /dev/log is there: pam_cubicle's log line per open is part of the cost"
@@ -116,4 +132,9 @@ else
 fi
 echo "# A: session required pam_cubicle.so config=...   B: session required pam_permit.so"
 echo
-"$bench" "$CT_ROOT/pam.d" cubicle-bench permit-bench "$user" "$mnt$CT_CGROOT/$user" "${args[@]}"
+"$bench" "$CT_ROOT/pam.d" cubicle-bench permit-bench "$user" "$mnt$CT_CGROOT/$user" "${args[@]}" &
+bench_pid=$!
+rc=0
+wait "$bench_pid" || rc=$?
+bench_pid=''
+exit "$rc"
