@@ -46,6 +46,13 @@ static bool ssh_addr_ok(const char *v)
 	return value_ok(v, 128, ".:% ");
 }
 
+/* sshd's agent socket: /tmp/ssh-XXXXXXXXXX/agent.PID, or any clean absolute
+ * path of the same characters (agent.c checks what it names) */
+static bool agent_sock_ok(const char *v)
+{
+	return v[0] == '/' && !strstr(v, "..") && !strstr(v, "//") && value_ok(v, 108, "/._-");
+}
+
 static bool session_ok(const char *v)
 {
 	return value_ok(v, 64, "-_");
@@ -65,6 +72,7 @@ static const struct {
 	{ "SSH_CONNECTION", false, ssh_addr_ok },
 	{ "SSH_CLIENT", false, ssh_addr_ok },
 	{ "CUBICLE_SESSION", false, session_ok },
+	{ "SSH_AUTH_SOCK", false, agent_sock_ok },
 };
 
 /* the part of a name after its prefix: [A-Z0-9_] */
@@ -156,6 +164,18 @@ int env_set(struct env *e, const char *key, const char *value)
 	if (asprintf(&kv, "%s=%s", key, value) < 0)
 		return -ENOMEM;
 	return env_put(e, kv);
+}
+
+void env_unset(struct env *e, const char *key)
+{
+	ssize_t i = env_find(e, key, strlen(key));
+
+	if (i < 0)
+		return;
+	e->bytes -= strlen(e->vars[i]) + 1;
+	free(e->vars[i]);
+	memmove(&e->vars[i], &e->vars[i + 1], (e->n - (size_t)i) * sizeof(e->vars[0]));
+	e->n--;
 }
 
 const char *env_get(const struct env *e, const char *key)

@@ -24,6 +24,9 @@ int env_capture(struct env *e, char *const *environ_in);
 /* Sets KEY=VALUE, replacing an earlier one; -E2BIG past the limits. */
 int env_set(struct env *e, const char *key, const char *value);
 
+/* Removes KEY if it is there. */
+void env_unset(struct env *e, const char *key);
+
 /* Looks a captured variable up; NULL if absent. */
 const char *env_get(const struct env *e, const char *key);
 

@@ -281,7 +281,8 @@ int main(int argc, char **argv)
 				.login = inv.login,
 				.home = user->home,
 				.env = &env,
-				.umask = user_umask };
+				.umask = user_umask,
+				.uid = user->uid };
 
 	if (!p->isolate) {
 		r = creds_drop(CREDS_HOST_USER);

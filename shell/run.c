@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "run.h"
+#include "agent.h"
 #include "creds.h"
 #include "log.h"
 #include "pty.h"
@@ -150,7 +151,9 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 {
 	struct pty pty = { .master = -1, .slave = -1 };
 	struct ns_id joined[CONTAINER_NS_COUNT];
-	cleanup_close int nsdir = -1;
+	cleanup_close int nsdir = -1, agent_tree = -1;
+	char inner_sock[128] = "";
+	const char *agent_sock;
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	cleanup_close int sfd = -1;
 	sigset_t mask;
@@ -160,6 +163,14 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 	/* Join through init's pidfd, then prove that what was joined is what init
 	 * reported before any user process existed: never a namespace a user
 	 * made (SECURITY.md 7). */
+	/* agent forwarding: the socket is cloned while the host's /tmp is in
+	 * sight, placed once inside; without it the login goes on, unforwarded */
+	agent_sock = env_get(rs->env, "SSH_AUTH_SOCK");
+	if (agent_sock) {
+		agent_tree = agent_grab(agent_sock, rs->uid);
+		if (agent_tree < 0)
+			log_info("agent forwarding: %s: %s", agent_sock, strerror(-agent_tree));
+	}
 	nsdir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (nsdir < 0)
 		die(EXIT_SETUP, "open /proc/self/ns: %s", strerror(errno));
@@ -169,6 +180,18 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 		die(EXIT_SETUP,
 		    "join the container: its namespaces are not the ones its init made");
 	close(steal_fd(&nsdir));
+	if (agent_tree >= 0) {
+		r = agent_place(agent_tree, rs->uid, inner_sock, sizeof(inner_sock));
+		close(steal_fd(&agent_tree));
+		if (r < 0)
+			log_info("agent forwarding: place the socket: %s", strerror(-r));
+	}
+	if (agent_sock) {
+		/* the host's path means nothing inside */
+		if (inner_sock[0] ? env_set(rs->env, "SSH_AUTH_SOCK", inner_sock) < 0
+				  : (env_unset(rs->env, "SSH_AUTH_SOCK"), false))
+			die(EXIT_SETUP, "environment too large");
+	}
 	r = creds_drop(CREDS_CONTAINED);
 	if (r < 0)
 		die(EXIT_SETUP, "drop privileges: %s", strerror(-r));

@@ -21,6 +21,7 @@ struct run_spec {
 	const char *home;  /* where the shell starts */
 	struct env *env;
 	mode_t umask;
+	uid_t uid;
 };
 
 /* Returns the exit status for cubicle-shell: the payload's code, 128+N for

@@ -386,6 +386,25 @@ ct_root_setup() {
 	export CUBICLE_TEST_ROOT=$CT_ROOT
 }
 
+# ct_cgroup_mount KIND [CONTROLLER]: the mount point of the cgroup2 hierarchy
+# (KIND cgroup2) or of the v1 hierarchy holding CONTROLLER (KIND cgroup);
+# empty if there is none. mountinfo's optional fields ("shared:N") shift the
+# columns: the filesystem type is the first one after " - ".
+ct_cgroup_mount() {
+	awk -v kind="$1" -v ctrl="${2:-}" '{
+		for (i = 7; i <= NF && $i != "-"; i++) ;
+		if ($(i + 1) != kind) next
+		if (ctrl != "" && $NF !~ "(^|,)" ctrl "(,|$)") next
+		print $5; exit
+	}' /proc/self/mountinfo
+}
+
+# ct_cgroup_mounts: every cgroup (v1 or v2) mount point.
+ct_cgroup_mounts() {
+	awk '{ for (i = 7; i <= NF && $i != "-"; i++) ;
+		if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5 }' /proc/self/mountinfo
+}
+
 # The cgroup_root of the tests: beneath this runner's cgroup in every
 # hierarchy (its cgroups nest: the deepest one, extended). The ancestors that
 # do not exist yet in some hierarchy are listed, so that the cleanup removes
@@ -402,7 +421,7 @@ _ct_cgroup_setup() {
 	done </proc/self/cgroup
 	echo "$deepest/cubicle-test.${CT_ROOT##*.}" >"$CT_ROOT/cgroot"
 	: >"$CT_ROOT/cgmade"
-	for mnt in $(awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo); do
+	for mnt in $(ct_cgroup_mounts); do
 		dir=$mnt$(cat "$CT_ROOT/cgroot")
 		while [ "$dir" != "$mnt" ]; do
 			[ -e "$dir" ] || echo "$dir" >>"$CT_ROOT/cgmade"
@@ -413,25 +432,31 @@ _ct_cgroup_setup() {
 }
 
 # Kills every process left in the tests' cgroups (by pid) and removes them,
-# deepest first, with the ancestors the tests made.
+# deepest first; then the ancestors the tests made, with a plain rmdir: they
+# may hold another run's cgroups by now, which are never touched.
 _ct_cgroup_cleanup() {
-	local dir pid tries
-	[ -s "$CT_ROOT/cgmade" ] || return 0
+	local root mnt dir pid tries left
+	[ -s "$CT_ROOT/cgroot" ] || return 0
+	root=$(cat "$CT_ROOT/cgroot")
 	for tries in 1 2 3 4 5 6 7 8 9 10; do
-		local left=0
-		while read -r dir; do
-			[ -d "$dir" ] || continue
+		left=0
+		for mnt in $(ct_cgroup_mounts); do
+			[ -d "$mnt$root" ] || continue
 			while read -r pid; do
 				left=1
 				kill -KILL "$pid" 2>/dev/null || true
-			done < <(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
-		done <"$CT_ROOT/cgmade"
+			done < <(find "$mnt$root" -name cgroup.procs -exec cat {} + 2>/dev/null)
+		done
 		[ "$left" == 1 ] || break
 		sleep 0.2
 	done
+	for mnt in $(ct_cgroup_mounts); do
+		[ ! -d "$mnt$root" ] || find "$mnt$root" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
 	while read -r dir; do
-		[ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	done < <(sort -r "$CT_ROOT/cgmade")
+		[ "$dir" == "${dir%"$root"}" ] || continue # the root itself: done above
+		rmdir "$dir" 2>/dev/null || true
+	done < <(sort -r "$CT_ROOT/cgmade" 2>/dev/null)
 }
 
 _ct_paths() {

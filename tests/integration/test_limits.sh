@@ -10,8 +10,8 @@ ct_begin
 ct_need_shell
 ct_user_add U
 ct_user_add V
-pids_mount=$(awk '$9 == "cgroup" && $NF ~ /(^|,)pids(,|$)/ { print $5 }' /proc/self/mountinfo)
-[ -n "$pids_mount" ] || pids_mount=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+pids_mount=$(ct_cgroup_mount cgroup pids)
+[ -n "$pids_mount" ] || pids_mount=$(ct_cgroup_mount cgroup2)
 mkdir -p "$CT_ROOT/pam.d"
 printf 'session required %s config=%s\n' "$CT_MODULE" "$CT_CONF" >"$CT_ROOT/pam.d/cubicle-test"
 {

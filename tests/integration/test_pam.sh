@@ -29,10 +29,12 @@ conf() {
 conf "pids_max = 64" "memory_max = 256M" "cpu_max = 50%" "user_pids_max = 500" | ct_conf
 mkdir -p "$CT_ROOT/pam.d"
 printf 'session required %s config=%s debug\n' "$CT_MODULE" "$CT_CONF" >"$CT_ROOT/pam.d/cubicle-test"
-mapfile -t v1_mounts < <(awk '$9 == "cgroup" && $NF ~ /(^|,)(memory|pids|cpu)(,|$)/ { print $5 }' /proc/self/mountinfo)
-v2_mount=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-mem_mount=$(awk '$9 == "cgroup" && $NF ~ /(^|,)memory(,|$)/ { print $5 }' /proc/self/mountinfo)
-pids_mount=$(awk '$9 == "cgroup" && $NF ~ /(^|,)pids(,|$)/ { print $5 }' /proc/self/mountinfo)
+mem_mount=$(ct_cgroup_mount cgroup memory)
+pids_mount=$(ct_cgroup_mount cgroup pids)
+cpu_mount=$(ct_cgroup_mount cgroup cpu)
+v2_mount=$(ct_cgroup_mount cgroup2)
+v1_mounts=()
+for m in "$cpu_mount" "$mem_mount" "$pids_mount"; do [ -z "$m" ] || v1_mounts+=("$m"); done
 all_mounts=("${v1_mounts[@]}")
 [ -z "$v2_mount" ] || all_mounts+=("$v2_mount")
 ct_diag "hierarchies: ${all_mounts[*]}; cgroup_root $CT_CGROOT"
@@ -71,7 +73,6 @@ done
 assert_eq "$(cat "$pids_mount$leaf/pids.max")" 64 "pids_max on the leaf"
 assert_eq "$(cat "$pids_mount$CT_CGROOT/$U/pids.max")" 500 "user_pids_max on the user's node"
 assert_eq "$(cat "$mem_mount$leaf/memory.limit_in_bytes")" $((256 << 20)) "memory_max on the leaf"
-cpu_mount=$(awk '$9 == "cgroup" && $NF ~ /(^|,)cpu(,|$)/ { print $5 }' /proc/self/mountinfo)
 assert_eq "$(cat "$cpu_mount$leaf/cpu.cfs_quota_us")/$(cat "$cpu_mount$leaf/cpu.cfs_period_us")" \
 	"50000/100000" "cpu_max = 50% on the leaf"
 assert_eq "$(stat -c '%U %a' "$pids_mount$leaf" "$pids_mount$leaf/pids.max" | tr '\n' ' ')" \
@@ -146,7 +147,7 @@ ct_poll 10 test -s "$CT_W/hold" || ct_bail "no session: $(cat "$CT_W/hold.out")"
 rsid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
 rm -f "$CT_RUN/sessions/$rsid"
 rm -f "$CT_W/hold"
-(sleep 1 && kill -TERM "$(cat "$pids_mount$CT_CGROOT/$U/$rsid/cgroup.procs" | grep -vx "$driver" | head -n1)") 2>/dev/null &
+(sleep 1 && kill -TERM "$(grep -vx "$driver" "$pids_mount$CT_CGROOT/$U/$rsid/cgroup.procs" | head -n1)") 2>/dev/null &
 wait "$driver" || true
 assert_grep '^close=0 ' "close succeeds though the record is gone" "$(cat "$CT_W/hold.out")"
 assert_eq "$(leftovers "$U")" "" "... and the session's cgroup is gone all the same"
@@ -174,7 +175,7 @@ drive "$U" --die-after-open -- /bin/sleep 300
 assert_eq "$CT_RC" 137 "the service dies (SIGKILL) with its session open"
 dsid=$(sed -n 's/^session=//p' <<<"$CT_OUT")
 assert_true "its record is still there" test -e "$CT_RUN/sessions/$dsid"
-sleeper=$(cat "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" 2>/dev/null | head -n1)
+sleeper=$(head -n1 "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" 2>/dev/null)
 assert_ne "$sleeper" "" "its command still runs in the session's cgroup"
 drive "$V"
 assert_eq "$CT_RC" 0 "the next open, of another user, succeeds"

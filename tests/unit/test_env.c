@@ -33,6 +33,10 @@ static void test_allowed_and_refused(void **state)
 		{ "TZ=../../../etc/shadow", 0 },
 		{ "SSH_CONNECTION=127.0.0.1 40000 127.0.0.1 22", 1 },
 		{ "SSH_CLIENT=::1 40000 22", 1 },
+		{ "SSH_AUTH_SOCK=/tmp/ssh-XXXXabcd12/agent.1234", 1 },
+		{ "SSH_AUTH_SOCK=relative/agent", 0 },
+		{ "SSH_AUTH_SOCK=/tmp/../etc/shadow", 0 },
+		{ "SSH_AUTH_SOCK=/tmp/a b", 0 },
 		{ "CUBICLE_SESSION=ab12-cd", 1 },
 		{ "CUBICLE_SESSION=a/b", 0 },
 		{ "LD_PRELOAD=/tmp/evil.so", 0 },
@@ -75,6 +79,13 @@ static void test_capture_and_set(void **state)
 	assert_int_equal(env_set(&e, "HOME", "/home/b"), 0);
 	assert_string_equal(env_get(&e, "HOME"), "/home/b");
 	assert_int_equal(e.n, 3);
+	assert_null(e.vars[e.n]);
+	env_unset(&e, "TERM");
+	env_unset(&e, "NOT_THERE");
+	assert_int_equal(e.n, 2);
+	assert_null(env_get(&e, "TERM"));
+	assert_string_equal(env_get(&e, "LANG"), "C");
+	assert_string_equal(env_get(&e, "HOME"), "/home/b");
 	assert_null(e.vars[e.n]);
 	env_free(&e);
 }
