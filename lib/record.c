@@ -49,6 +49,7 @@ enum rec_key {
 	REC_KEY_PID,
 	REC_KEY_PID_START,
 	REC_KEY_ORIG,
+	REC_KEY_WATCHER,
 	REC_KEY_COUNT,
 };
 
@@ -68,6 +69,7 @@ static const struct {
 	[REC_KEY_PID] = { .name = "pid", .required = true },
 	[REC_KEY_PID_START] = { .name = "pid_start", .required = true },
 	[REC_KEY_ORIG] = { .name = "orig", .required = false }, /* repeatable, up to REC_ORIG_MAX */
+	[REC_KEY_WATCHER] = { .name = "watcher", .required = false },
 };
 
 /* ---- ids ---------------------------------------------------------------- */
@@ -246,6 +248,8 @@ static int rec_format(const struct rec *r, struct rec_buf *b)
 	buf_put_u64(b, rec_keys[REC_KEY_START].name, (uint64_t)r->start);
 	buf_put_u64(b, rec_keys[REC_KEY_PID].name, (uint64_t)r->pid);
 	buf_put_u64(b, rec_keys[REC_KEY_PID_START].name, r->pid_start);
+	if (r->watcher > 0)
+		buf_put_u64(b, rec_keys[REC_KEY_WATCHER].name, (uint64_t)r->watcher);
 	for (size_t i = 0; i < r->n_orig; i++)
 		buf_put(b, rec_keys[REC_KEY_ORIG].name, r->orig[i]);
 	return b->overflow ? -E2BIG : 0;
@@ -398,6 +402,12 @@ static int parse_line(struct rec *r, enum rec_key key, const char *value)
 		return 0;
 	case REC_KEY_PID_START:
 		return parse_number(value, UINT64_MAX, &r->pid_start);
+	case REC_KEY_WATCHER:
+		ret = parse_number(value, INT_MAX, &v);
+		if (ret < 0 || v == 0)
+			return -EBADMSG;
+		r->watcher = (pid_t)v;
+		return 0;
 	case REC_KEY_ORIG:
 		if (r->n_orig >= REC_ORIG_MAX || value[0] == '\0')
 			return -EBADMSG;

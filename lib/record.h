@@ -38,6 +38,7 @@ struct rec {
 	int64_t start;		     /* unix time of the open */
 	pid_t pid;		     /* the PAM caller */
 	uint64_t pid_start;	     /* its start time (field 22 of /proc/PID/stat): pins it */
+	pid_t watcher;		     /* pam_cubicle's watcher of the caller, 0 if none */
 	/* where the caller was before, per hierarchy: "NAME:PATH" as in /proc/PID/cgroup
 	 * ("0::/system.slice/ssh.service", "4:memory:/"), one entry per hierarchy */
 	char orig[REC_ORIG_MAX][REC_CGROUP_MAX];

@@ -4,8 +4,16 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdnoreturn.h>
 #include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,6 +135,86 @@ static int remove_cgroups(const struct session_env *env, uid_t uid, const char *
 	return r;
 }
 
+/*
+ * The session's watcher: a root process outside the session's cgroup that
+ * waits for the caller to end. If the caller ends without closing the session
+ * (sshd's session process killed with SIGKILL), the watcher ends it the way
+ * close would, at once rather than at the next login (session_reap_stale
+ * stays the backstop for a watcher that was killed too). After a normal
+ * close the record is gone and the watcher just exits.
+ */
+static noreturn void watcher_main(const struct session_env *env, const char *id, int caller)
+{
+	struct pollfd pfd = { .fd = caller, .events = POLLIN };
+	char err[512];
+	int null;
+
+	/* a clean process: no terminal, no handler or mask of the service's, and
+	 * none of its descriptors (its sockets must close when it does) */
+	setsid();
+	prctl(PR_SET_NAME, "cubicle-watch");
+	for (int sig = 1; sig < SIGRTMIN; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(1);
+	util_close_fds_from(3, &caller, 1);
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	if (session_close(env, id, 0, NULL, err, sizeof(err)) < 0)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_cubicle: session %s: its service ended: %s", id,
+		       err);
+	_exit(0);
+}
+
+/* Starts the watcher (double fork, so the service never has to reap it);
+ * returns its pid, or -errno. SIGCHLD stays blocked meanwhile, so that the
+ * service's own handler never sees the short-lived middle child. */
+static pid_t spawn_watcher(const struct session_env *env, const char *id, pid_t caller)
+{
+	cleanup_close int pidfd = -1, rd = -1, wr = -1;
+	sigset_t chld, old;
+	pid_t child, watcher = -ECHILD;
+	int fds[2];
+
+	pidfd = pidfd_open(caller, 0);
+	if (pidfd < 0)
+		return -errno;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	rd = fds[0];
+	wr = fds[1];
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	child = fork();
+	if (child == 0) {
+		pid_t w = fork();
+
+		if (w == 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			watcher_main(env, id, pidfd);
+		}
+		_exit(util_write_all(wr, &w, sizeof(w)) < 0 ? 1 : 0);
+	}
+	if (child > 0) {
+		char buf[sizeof(pid_t) + 1];
+
+		close(steal_fd(&wr));
+		if (util_read_all(rd, buf, sizeof(buf)) == (ssize_t)sizeof(pid_t))
+			memcpy(&watcher, buf, sizeof(pid_t));
+		if (watcher <= 0)
+			watcher = -ECHILD;
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		watcher = -errno;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return watcher;
+}
+
 int session_open(const struct session_env *env, const struct policy *p, const struct conf_user *u,
 		 const struct session_info *info, pid_t caller, struct rec *ret, char *err,
 		 size_t errlen)
@@ -187,6 +275,15 @@ int session_open(const struct session_env *env, const struct policy *p, const st
 		return r;
 	created = true;
 
+	/* before the caller moves: the watcher stays where the caller was */
+	rec.watcher = spawn_watcher(env, rec.id, caller);
+	if (rec.watcher < 0) {
+		r = rec.watcher;
+		rec.watcher = 0;
+		snprintf(err, errlen, "start the session's watcher: %s", strerror(-r));
+		goto fail;
+	}
+
 	r = cg_attach(&env->layout, rec.cgroup, caller, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -213,7 +310,10 @@ int session_open(const struct session_env *env, const struct policy *p, const st
 	return 0;
 
 fail:
-	/* nothing is left behind: the caller goes back, the cgroups go */
+	/* nothing is left behind: the watcher ends, the caller goes back, the
+	 * cgroups go */
+	if (rec.watcher > 0)
+		kill(rec.watcher, SIGKILL);
 	if (attached)
 		attach_back(&env->layout, orig, caller);
 	if (created) {

@@ -170,17 +170,38 @@ umount "$CT_RUN"
 rm -rf "$CT_RUN"
 assert_eq "$(cat /proc/self/cgroup)" "$orig" "this test's own cgroups are unchanged"
 
-# ---- a service killed without closing is cleaned at the next open ----
+# ---- a service killed without closing: its watcher ends the session ----
 drive "$U" --die-after-open -- /bin/sleep 300
 assert_eq "$CT_RC" 137 "the service dies (SIGKILL) with its session open"
 dsid=$(sed -n 's/^session=//p' <<<"$CT_OUT")
-assert_true "its record is still there" test -e "$CT_RUN/sessions/$dsid"
-sleeper=$(head -n1 "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" 2>/dev/null)
-assert_ne "$sleeper" "" "its command still runs in the session's cgroup"
+gone() { [ ! -e "$CT_RUN/sessions/$dsid" ] && [ -z "$(leftovers "$U")" ]; }
+t0=$(ct_now_ms)
+assert_true "within seconds its record and cgroup are gone (pam_cubicle's watcher)" ct_poll 5 gone
+ct_diag "service killed -> session ended: $(($(ct_now_ms) - t0)) ms"
+assert_eq "$(ct_user_live_procs "$U")" "" "... and its command is killed"
+
+# ---- ... and if the watcher is killed too, the next open cleans up ----
+"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --hold "$CT_W/hold" --die-after-open \
+	-- /bin/sleep 300 >"$CT_W/die.out" 2>&1 &
+driver=$!
+ct_poll 10 test -s "$CT_W/hold" || ct_bail "no session: $(cat "$CT_W/die.out")"
+dsid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
+watcher=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$dsid")
+assert_match "$watcher" '^[0-9]+$' "the record names the session's watcher"
+assert_eq "$(cat "/proc/$watcher/comm" 2>/dev/null)" cubicle-watch "... a process named cubicle-watch"
+assert_eq "$(stat -c %u "/proc/$watcher")" 0 "... running as root"
+assert_no_grep "^$watcher\$" "... outside the session's cgroup" "$(cat "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs")"
+kill -KILL "$watcher"
+rm -f "$CT_W/hold"
+wait "$driver" || true
+ct_poll 5 test -s "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" || true
+sleeper=$(head -n1 "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" 2>/dev/null || true)
+assert_true "with service and watcher killed, the record stays" test -e "$CT_RUN/sessions/$dsid"
+assert_ne "$sleeper" "" "... and its command still runs in the session's cgroup"
 drive "$V"
 assert_eq "$CT_RC" 0 "the next open, of another user, succeeds"
 gone_or_zombie() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" == Z ]; }
-assert_true "... and the dead service's session process is killed" ct_poll 5 gone_or_zombie "${sleeper:-0}"
+assert_true "... and ends the dead service's session: its process is killed" ct_poll 5 gone_or_zombie "${sleeper:-0}"
 assert_eq "$(leftovers "$U")" "" "... and its cgroup and record are gone"
 
 # ---- 50 concurrent open/close pairs of one user ----

@@ -159,6 +159,7 @@ static void fill(struct rec *r, const char *id, int64_t start)
 	r->start = start;
 	r->pid = 4242;
 	r->pid_start = 987654321;
+	r->watcher = 4343;
 	snprintf(r->orig[0], sizeof(r->orig[0]), "0::/system.slice/ssh.service");
 	r->n_orig = 1;
 }
@@ -174,6 +175,7 @@ static void assert_rec_equal(const struct rec *a, const struct rec *b)
 	assert_string_equal(a->cgroup, b->cgroup);
 	assert_true(a->start == b->start);
 	assert_int_equal(a->pid, b->pid);
+	assert_int_equal(a->watcher, b->watcher);
 	assert_true(a->pid_start == b->pid_start);
 	assert_int_equal(a->n_orig, b->n_orig);
 	for (size_t i = 0; i < a->n_orig; i++)
@@ -379,7 +381,7 @@ static void test_control_bytes(void **state)
 	assert_int_equal(rec_write(f->dirfd, &w), 0);
 
 	read_file(f->dirfd, ID1, text, sizeof(text));
-	assert_int_equal(count_char(text, '\n'), 11); /* 10 keys and one orig */
+	assert_int_equal(count_char(text, '\n'), 12); /* 10 keys, the watcher and one orig */
 	assert_non_null(strstr(text, "\nrhost=evil?uid=0?user=root??\n"));
 
 	assert_int_equal(rec_read(f->dirfd, ID1, &r), 0);
