@@ -511,32 +511,40 @@ static int rec_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* A DIR of dirfd's directory with a descriptor of its own: closedir()
+ * closes that one, and it reads from the start. */
+static int open_dir_at(int dirfd, DIR **ret)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	*ret = fdopendir(fd);
+	if (!*ret) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return 0;
+}
+
 int rec_list(int dirfd, struct rec **ret, size_t *ret_n)
 {
 	cleanup_free struct rec *recs = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd;
+	int r = open_dir_at(dirfd, &d);
 
-	/* a descriptor of our own: closedir() closes it, and it reads from the start */
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		int r = -errno;
-
-		close(fd);
+	if (r < 0)
 		return r;
-	}
 	for (;;) {
 		errno = 0;
 		de = readdir(d);
 		if (!de) {
 			if (errno != 0) {
-				int r = -errno;
-
+				r = -errno;
 				closedir(d);
 				return r;
 			}
@@ -575,19 +583,12 @@ int rec_remove_stale_temp(int dirfd, int64_t age_s)
 {
 	struct dirent *de;
 	time_t now = time(NULL);
-	int fd, removed = 0;
+	int removed = 0;
 	DIR *d;
+	int r = open_dir_at(dirfd, &d);
 
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		int r = -errno;
-
-		close(fd);
+	if (r < 0)
 		return r;
-	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		struct stat st;
