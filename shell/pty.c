@@ -22,6 +22,7 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 int pty_open(struct pty *p, int host_fd)
@@ -106,13 +107,31 @@ static bool buf_flush(struct buf *b, int fd)
 	return true;
 }
 
+/*
+ * After the payload's exit: what it wrote last may still be on its way
+ * through the terminal layer (the flip buffer is pushed from a work queue), so
+ * reading stops only at the hangup (EIO: no slave left), or after 100 ms
+ * without output (a background job may hold the terminal), or after 2 s.
+ */
 static void drain_master(struct pty *p, int out_fd)
 {
+	struct timespec start, now;
 	struct buf b = { .len = 0 };
 
-	for (int rounds = 0; rounds < 1024; rounds++) {
-		ssize_t n = read(p->master, b.data, sizeof(b.data));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (p->master >= 0) {
+		struct pollfd pfd = { .fd = p->master, .events = POLLIN };
+		ssize_t n;
 
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    2000)
+			return;
+		if (poll(&pfd, 1, 100) <= 0)
+			return;
+		n = read(p->master, b.data, sizeof(b.data));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n <= 0)
 			return;
 		if (util_write_all(out_fd, b.data, (size_t)n) < 0)
@@ -166,8 +185,18 @@ int pty_relay(struct pty *p, pid_t payload, int sfd, int out_fd, int *ret_status
 				}
 			}
 		}
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			in_open = buf_fill(&to_inner, p->host_in);
+			if (!in_open && master_open) {
+				/* the session's terminal hung up: so does the inner one,
+				 * whose shell then gets its SIGHUP from the kernel (su
+				 * and login wait for it; an interactive shell may
+				 * ignore a forwarded SIGHUP, never a hangup) */
+				close(p->master);
+				p->master = -1;
+				master_open = false;
+			}
+		}
 		if (pfd[2].revents & POLLOUT)
 			master_open = buf_flush(&to_inner, p->master);
 		if (master_open && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !to_outer.len)
