@@ -14,6 +14,7 @@ B     ?= build
 # The capabilities cubicle-shell is installed with; README.md ("Capabilities")
 # explains each one, and tests/integration/test_install.sh checks both agree.
 SHELL_CAPS = cap_setpcap,cap_sys_chroot,cap_sys_admin=p
+SETCAP    ?= setcap
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wformat=2 \
@@ -135,7 +136,7 @@ deps:
 	@scripts/install-deps.sh
 
 check: deps
-	$(MAKE) --no-print-directory all unit unit-asan fuzz-smoke integration
+	$(MAKE) --no-print-directory all unit unit-asan fuzz-smoke man-check integration
 	@echo "make check: all tests passed"
 
 # ---- analysis ----------------------------------------------------------
@@ -154,7 +155,7 @@ analyze:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/cubicle.conf.d
 	install -m 0755 $(B)/cubicle-shell $(DESTDIR)$(SBINDIR)/cubicle-shell
-	setcap $(SHELL_CAPS) $(DESTDIR)$(SBINDIR)/cubicle-shell
+	$(SETCAP) $(SHELL_CAPS) $(DESTDIR)$(SBINDIR)/cubicle-shell
 	install -m 0755 $(B)/cubiclectl $(DESTDIR)$(SBINDIR)/cubiclectl
 	install -d $(DESTDIR)$(PAMDIR)
 	install -m 0644 $(B)/pam_cubicle.so $(DESTDIR)$(PAMDIR)/pam_cubicle.so
@@ -194,8 +195,55 @@ help:
 	@echo "make install      PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) DESTDIR="
 	@echo "make fuzz         run the config fuzzer for FUZZ_TIME=$(FUZZ_TIME) s"
 	@echo "make format-check analyze"
+	@echo "make deb | rpm    packages (packaging/README.md); make man-check"
 	@echo "make deps         install missing build and test packages (root)"
 
 
 .PHONY: deps all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
 	install uninstall demo demo-clean clean help
+
+# ---- packaging (issue 5) ----
+# Man pages, and the Debian and RPM packages (packaging/README.md).
+
+MANDIR  ?= $(PREFIX)/share/man
+MAN_SRC  = $(wildcard packaging/man/*.[1-8])
+PKG_OUT ?= $(B)/pkg
+
+# `make install` and `make uninstall` also (un)install the man pages.
+install: install-man
+uninstall: uninstall-man
+
+install-man:
+	@set -e; for m in $(MAN_SRC); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		install -d $$d && install -m 0644 $$m $$d/; \
+	done
+
+uninstall-man:
+	@for m in $(MAN_SRC); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+
+# What `install` installs, into an empty DESTDIR, without the setcap (a
+# .deb cannot carry file capabilities: the postinst sets them; the RPM has
+# %caps) and without needing root. tests/integration/test_packaging.sh checks
+# that it installs the same files as `install`.
+install-dist:
+	$(MAKE) --no-print-directory install SETCAP=:
+
+# The man pages render without a warning (groff -ww), man-db can read their
+# NAME lines, and cubicle.conf(5) documents exactly the keys the parser knows,
+# each with a type, a default that is the real one, and a valid example.
+man-check: $(B)/unit/test_man
+	@packaging/man-check.sh $(MAN_SRC)
+	@$(B)/unit/test_man
+
+# dpkg-buildpackage -us -uc -b in a copy of the source tree (debian/ never
+# appears in the work tree); the .deb lands in $(PKG_OUT)/deb, lintian runs
+# when installed.
+deb:
+	packaging/build-deb.sh $(PKG_OUT)/deb
+
+# rpmbuild -bb of packaging/rpm/cubicle.spec; the .rpm lands in $(PKG_OUT)/rpm.
+rpm:
+	packaging/build-rpm.sh $(PKG_OUT)/rpm
+
+.PHONY: install-man uninstall-man install-dist man-check deb rpm

@@ -15,6 +15,7 @@ PACKAGES="
 	util-linux passwd login procps
 	expect
 	openssh-server openssh-client rsync
+	debhelper lintian rpm groff-base man-db
 "
 
 missing=
