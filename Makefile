@@ -87,6 +87,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # a test may add linker flags (e.g. -Wl,--wrap=write) with UNIT_LDFLAGS_<name>
 UNIT_LDFLAGS_test_record = -Wl,--wrap=write -Wl,--wrap=fsync -Wl,--wrap=renameat2
 $(B)/unit/test_ctl_format: ctl/format.c ctl/format.h
+$(B)/unit/test_ctl_sshd: ctl/sshd.c ctl/sshd.h
 
 $(B)/unit/%: tests/unit/%.c tests/unit/skip.h $(SHELL_LIB) $(LIBCUBICLE)
 	@mkdir -p $(dir $@)

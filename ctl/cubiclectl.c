@@ -3,7 +3,7 @@
  * cubiclectl: the admin's view of cubicle. check and list run without any
  * privilege; stop needs root.
  *
- *   cubiclectl check [--user NAME] [--config PATH]
+ *   cubiclectl check [--user NAME] [--config PATH] [--sshd-config PATH]
  *   cubiclectl list [--json] [--run-dir DIR]
  *   cubiclectl stop SESSION-ID | --user NAME [--run-dir DIR]
  *
@@ -16,6 +16,7 @@
 #include "record.h"
 #include "safeopen.h"
 #include "session.h"
+#include "sshd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -55,10 +56,12 @@ static const struct command commands[] = {
 	{
 		"check",
 		cmd_check,
-		"[--user NAME] [--config PATH]",
+		"[--user NAME] [--config PATH] [--sshd-config PATH]",
 		"Check the config file PATH (default " CUBICLE_CONF_PATH ") and its\n"
 		"        drop-ins PATH.d/*.conf, then print the policy of user NAME (default:\n"
-		"        you) and check the host directories it names.",
+		"        you) and check the host directories it names. Warns when the sshd\n"
+		"        config (default " SSHD_CONFIG_PATH ", and the files it includes)\n"
+		"        uses internal-sftp, which serves SFTP outside any container.",
 	},
 	{
 		"list",
@@ -200,15 +203,49 @@ static int check_rootfs(const struct policy *p, uid_t uid)
 	return fd;
 }
 
+static void warn_internal_sftp(void *ctx, const char *file, unsigned line, const char *directive)
+{
+	bool subsystem = strcmp(directive, "Subsystem") == 0;
+	char quoted[256];
+
+	(void)ctx;
+	text_escape(quoted, sizeof(quoted), file);
+	error("warning: %s:%u: %s internal-sftp serves SFTP inside sshd, outside any container; "
+	      "use the external sftp-server (%s /usr/lib/openssh/sftp-server), which runs in "
+	      "the user's container",
+	      quoted, line, directive, subsystem ? "Subsystem sftp" : "ForceCommand");
+}
+
+/*
+ * Warnings only: the exit status of check stays what the cubicle config
+ * gives. A missing sshd config is no news (no sshd here); one that cannot be
+ * read is mentioned only when named on the command line.
+ */
+static void check_sshd_config(const char *path, bool named)
+{
+	char quoted[256];
+	int r;
+
+	r = sshd_scan_internal_sftp(path, warn_internal_sftp, NULL);
+	if (r < 0 && r != -ENOENT && named) {
+		text_escape(quoted, sizeof(quoted), path);
+		error("warning: sshd config %s: %s (not checked for internal-sftp)", quoted,
+		      strerror(-r));
+	}
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "user", required_argument, NULL, 'u' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "sshd-config", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config = CUBICLE_CONF_PATH, *user = NULL;
+	const char *sshd_config = SSHD_CONFIG_PATH;
+	bool sshd_config_named = false;
 	struct conf_diags diags = { 0 };
 	struct conf_user *u = NULL;
 	struct policy *p = NULL;
@@ -217,13 +254,17 @@ static int cmd_check(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:u:c:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:u:c:s:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'u':
 			user = optarg;
 			break;
 		case 'c':
 			config = optarg;
+			break;
+		case 's':
+			sshd_config = optarg;
+			sshd_config_named = true;
 			break;
 		case 'h':
 			help(stdout);
@@ -268,6 +309,8 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	status = EXIT_SUCCESS;
 out:
+	fflush(stdout);
+	check_sshd_config(sshd_config, sshd_config_named);
 	policy_free(p);
 	conf_user_free(u);
 	conf_free(c);

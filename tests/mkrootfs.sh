@@ -8,17 +8,22 @@
 # (so every link resolves inside the rootfs), an /etc/passwd and /etc/group
 # with only root, and the empty mount targets cubicle-shell needs. Everything
 # is owned by root and not writable by group or others, except /tmp (1777) and
-# the user's home (-u), as cubicle-shell demands of a rootfs.
+# the user's home (-u), as cubicle-shell demands of a rootfs. -x adds host
+# programs (sftp-server, scp, rsync, ...) with the shared libraries they need.
 set -euo pipefail
 
 prog=${0##*/}
 usage() {
 	cat <<EOF
-usage: $prog [-p PROBE] [-u USER] [-n HOSTNAME] DIR
+usage: $prog [-p PROBE] [-u USER] [-n HOSTNAME] [-x PROGRAM]... DIR
 Builds a busybox rootfs in DIR (must not exist, or be an empty directory).
   -p PROBE     copy the static program PROBE to DIR/bin/probe
   -u USER      create DIR/home/USER owned by USER (a user of this host)
   -n HOSTNAME  write HOSTNAME to DIR/etc/hostname (default: cubicle)
+  -x PROGRAM   copy the host program PROGRAM (an absolute path) to the same
+               path in DIR, with every shared library it needs (ldd) and the
+               dynamic loader, also at their host paths; repeatable
+               (e.g. -x /usr/lib/openssh/sftp-server -x /usr/bin/rsync)
 Needs root. Installs busybox-static with apt-get if /bin/busybox is missing
 or not static. BUSYBOX=PATH uses another static busybox.
 EOF
@@ -30,11 +35,13 @@ die() {
 }
 
 probe='' user='' hostname=cubicle
-while getopts 'p:u:n:h' opt; do
+extra=()
+while getopts 'p:u:n:x:h' opt; do
 	case $opt in
 	p) probe=$OPTARG ;;
 	u) user=$OPTARG ;;
 	n) hostname=$OPTARG ;;
+	x) extra+=("$OPTARG") ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -52,6 +59,53 @@ if [ -n "$user" ]; then
 	uid=$(id -u -- "$user" 2>/dev/null) || die "$user: no such user"
 	gid=$(id -g -- "$user")
 fi
+
+# clean_path PATH: PATH must be absolute and plain (no "." or ".." component,
+# no doubled slashes), so that DIR/PATH stays inside DIR.
+clean_path() {
+	case $1 in
+	/*) ;;
+	*) return 1 ;;
+	esac
+	case $1/ in
+	*//* | */./* | */../*) return 1 ;;
+	esac
+	case $1 in
+	*[!A-Za-z0-9._+/@-]*) return 1 ;;
+	esac
+	return 0
+}
+
+# The files -x copies: each program and every library and loader ldd names
+# for it, as absolute host paths, without duplicates.
+extra_files=()
+declare -A extra_seen=()
+add_extra() {
+	clean_path "$1" || die "$1: not a plain absolute path"
+	[ -f "$1" ] || die "$1: no such file"
+	[ -z "${extra_seen[$1]:-}" ] || return 0
+	extra_seen[$1]=1
+	extra_files+=("$1")
+}
+for x in "${extra[@]}"; do
+	clean_path "$x" || die "-x $x: not a plain absolute path"
+	if [ ! -f "$x" ] || [ ! -x "$x" ]; then die "-x $x: no such executable file"; fi
+	add_extra "$x"
+	libs=$(LC_ALL=C ldd -- "$x" 2>&1) || {
+		# a static program needs nothing else
+		[[ $libs == *"not a dynamic executable"* ]] || die "ldd $x: $libs"
+		continue
+	}
+	while read -r line; do
+		case $line in
+		*"not found"*) die "$x needs ${line%% *}, which is not found" ;;
+		*" => "/*) lib=${line#* => } && lib=${lib%% (*} ;;
+		/*) lib=${line%% (*} ;;
+		*) continue ;; # linux-vdso.so.1 and the like: no file
+		esac
+		add_extra "$lib"
+	done <<<"$libs"
+done
 
 is_static() { ! ldd "$1" >/dev/null 2>&1; }
 
@@ -117,6 +171,28 @@ if [ -n "$probe" ]; then
 	cp -- "$probe" bin/probe
 	chmod 0755 bin/probe
 fi
+# -x: each file at its host path, a regular file (links resolved), root's;
+# the directories it needs made root's 0755. A busybox applet link of the
+# same name is replaced.
+for f in "${extra_files[@]}"; do
+	rel=${f#/}
+	d=.
+	parts=()
+	[[ $rel != */* ]] || IFS=/ read -ra parts <<<"${rel%/*}"
+	for part in "${parts[@]}"; do
+		d=$d/$part
+		[ ! -L "$d" ] || die "$dir/${d#./}: a symbolic link on the way to $f"
+		[ -d "$d" ] || mkdir -m 0755 -- "$d"
+	done
+	if [ -L "$rel" ] || [ -e "$rel" ]; then
+		[ -L "$rel" ] || [ -f "$rel" ] || die "$dir/$rel exists and is not a file"
+		rm -f -- "$rel"
+	fi
+	cp -L -- "$f" "$rel"
+	chown 0:0 -- "$rel"
+	chmod go-w -- "$rel"
+done
+
 if [ -n "$user" ]; then
 	mkdir -p -- "home/$user"
 	chown -- "$uid:$gid" "home/$user"
