@@ -20,6 +20,8 @@ struct container_spec {
 	const struct policy *policy;
 	const struct conf_user *user;
 	bool tie_to_parent; /* init (and so the container) dies with this process */
+	char *argv_area;    /* this process's argv strings, which init overwrites */
+	size_t argv_len;
 };
 
 /* The identity of one namespace: what stat() of /proc/PID/ns/NAME shows. */

@@ -195,6 +195,13 @@ noreturn void init_main(const struct container_spec *spec, int sync_fd, int pare
 	if (parent_pidfd >= 0)
 		close(parent_pidfd);
 	prctl(PR_SET_NAME, "cubicle-init");
+	/* its argv is the first shell's ("cubicle-shell -c CMD"): what later
+	 * channels of the session see in ps is a name, not that command */
+	if (spec->argv_area && spec->argv_len > 0) {
+		memset(spec->argv_area, 0, spec->argv_len);
+		memcpy(spec->argv_area, "cubicle-init",
+		       spec->argv_len > 12 ? 12 : spec->argv_len - 1);
+	}
 	/* the session's terminal stays the shell's: init gets no controlling tty */
 	if (setsid() < 0)
 		_exit(1);

@@ -303,6 +303,8 @@ int main(int argc, char **argv)
 	/* 3. ensure the container */
 	spec.policy = p;
 	spec.user = user;
+	spec.argv_area = argv[0];
+	spec.argv_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
 	ensure_container(&spec, &session, have_session, &ctr);
 
 	/* 4. enter and run */

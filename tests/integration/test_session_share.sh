@@ -44,6 +44,12 @@ assert_grep "^host=box-$U$" "... with the configured hostname" "$CT_OUT"
 assert_eq "$(tail -n1 <<<"$CT_OUT")" 1 "... and one init: the container was made once"
 assert_eq "$(ct_user_live_procs "$U")" "" "logout ends the shared container and its background process"
 
+# ---- init shows a name, never the first channel's command ----
+session args '
+	$S -c "true SECRET-FIRST-COMMAND; sleep 300 &"
+	$S -c "cat /proc/1/cmdline | tr \"\\0\" \" \"; echo"'
+assert_eq "$(tr -d ' ' <<<"$CT_OUT")" "cubicle-init" "a later channel sees init as cubicle-init, not the first command"
+
 # ---- a server started by one channel is reachable from a later one ----
 session server '
 	$S -c "mkfifo /tmp/req /tmp/resp; (while read -r line < /tmp/req; do echo \"served \$line\" > /tmp/resp; done) >/dev/null 2>&1 &"
