@@ -356,3 +356,11 @@ int conf_parse_buffer(struct conf *c, const char *name, const char *buf, size_t 
 	}
 	return 0;
 }
+
+bool conf_uses_groups(const struct conf *c)
+{
+	for (size_t i = 0; c && i < c->n_sections; i++)
+		if (c->sections[i].kind == CONF_SECTION_GROUP)
+			return true;
+	return false;
+}

@@ -132,6 +132,18 @@ int conf_user_lookup_uid(uid_t uid, struct conf_user **ret);
 int conf_user_lookup_name(const char *name, struct conf_user **ret);
 void conf_user_free(struct conf_user *u);
 
+/*
+ * The same without the group list, and the list filled in later: finding
+ * every group of a user (getgrouplist) is the costliest lookup of a login
+ * (the whole group database, through every NSS module), and only
+ * [group:NAME] sections need it (conf_uses_groups).
+ */
+int conf_user_lookup_uid_nogroups(uid_t uid, struct conf_user **ret);
+int conf_user_fill_groups(struct conf_user *u);
+
+/* true if c has a [group:NAME] section: resolving it needs the user's groups */
+bool conf_uses_groups(const struct conf *c);
+
 /* Adds a diagnostic (printf-style); also usable by callers for their own checks. */
 void conf_diag_add(struct conf_diags *diags, const char *where, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

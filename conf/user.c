@@ -106,7 +106,7 @@ static int fill_groups(struct conf_user *u)
 	}
 }
 
-static int user_lookup(const char *name, uid_t uid, struct conf_user **ret)
+static int user_lookup(const char *name, uid_t uid, bool with_groups, struct conf_user **ret)
 {
 	size_t n = nss_buf_start(_SC_GETPW_R_SIZE_MAX);
 	struct conf_user *u;
@@ -154,9 +154,11 @@ static int user_lookup(const char *name, uid_t uid, struct conf_user **ret)
 	}
 	if (r < 0)
 		goto fail;
-	r = fill_groups(u);
-	if (r < 0)
-		goto fail;
+	if (with_groups) {
+		r = fill_groups(u);
+		if (r < 0)
+			goto fail;
+	}
 	*ret = u;
 	return 0;
 
@@ -169,14 +171,28 @@ int conf_user_lookup_uid(uid_t uid, struct conf_user **ret)
 {
 	if (!ret)
 		return -EINVAL;
-	return user_lookup(NULL, uid, ret);
+	return user_lookup(NULL, uid, true, ret);
+}
+
+int conf_user_lookup_uid_nogroups(uid_t uid, struct conf_user **ret)
+{
+	if (!ret)
+		return -EINVAL;
+	return user_lookup(NULL, uid, false, ret);
+}
+
+int conf_user_fill_groups(struct conf_user *u)
+{
+	if (!u || u->n_groups > 0)
+		return u ? 0 : -EINVAL;
+	return fill_groups(u);
 }
 
 int conf_user_lookup_name(const char *name, struct conf_user **ret)
 {
 	if (!name || !*name || !ret)
 		return -EINVAL;
-	return user_lookup(name, 0, ret);
+	return user_lookup(name, 0, true, ret);
 }
 
 void conf_user_free(struct conf_user *u)

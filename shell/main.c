@@ -117,7 +117,7 @@ static void set_identity_env(struct env *e, const struct conf_user *u, const cha
 
 /* uid 0 is never isolated, whatever the config says, and can always log in:
  * even with a broken config root gets the configured shell or /bin/sh. */
-static noreturn void run_root_shell(const struct conf_user *u, const struct invocation *inv,
+static noreturn void run_root_shell(struct conf_user *u, const struct invocation *inv,
 				    struct env *env, mode_t mask)
 {
 	struct conf_diags diags = { .n = 0 };
@@ -131,6 +131,7 @@ static noreturn void run_root_shell(const struct conf_user *u, const struct invo
 			       .umask = mask };
 
 	if (conf_load(CUBICLE_CONF_PATH, NULL, 0, &conf, &diags) == 0 &&
+	    (!conf_uses_groups(conf) || conf_user_fill_groups(u) == 0) &&
 	    conf_resolve(conf, u, &p, &diags) == 0)
 		rs.shell = p->shell;
 	set_identity_env(env, u, rs.shell,
@@ -257,7 +258,7 @@ int main(int argc, char **argv)
 		die(EXIT_SETUP, "environment too large");
 	clearenv();
 
-	r = conf_user_lookup_uid(getuid(), &user);
+	r = conf_user_lookup_uid_nogroups(getuid(), &user);
 	if (r < 0)
 		die(EXIT_SETUP, "cannot look up uid %u in the passwd database: %s",
 		    (unsigned)getuid(), strerror(-r));
@@ -267,6 +268,8 @@ int main(int argc, char **argv)
 
 	/* 2. policy */
 	r = conf_load(CUBICLE_CONF_PATH, NULL, 0, &conf, &diags);
+	if (r == 0 && conf_uses_groups(conf))
+		r = conf_user_fill_groups(user);
 	if (r == 0)
 		r = conf_resolve(conf, user, &p, &diags);
 	if (r < 0) {

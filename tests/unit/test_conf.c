@@ -1719,9 +1719,38 @@ static void test_user_lookup(void **state)
 	assert_int_equal(conf_user_lookup_name("", &u), -EINVAL);
 }
 
+/* ---- group lookups only when [group:NAME] sections need them --------------- */
+
+static void test_uses_groups(void **state)
+{
+	struct conf *c = conf_new();
+	struct conf_diags d = { .n = 0 };
+	struct conf_user *full = NULL, *lazy = NULL;
+
+	(void)state;
+	assert_int_equal(conf_parse_buffer(c, "a", "[default]\nisolate = yes\n[user:x]\n", 33, &d), 0);
+	assert_false(conf_uses_groups(c));
+	assert_int_equal(conf_parse_buffer(c, "b", "[group:root]\nisolate = no\n", 26, &d), 0);
+	assert_true(conf_uses_groups(c));
+	conf_free(c);
+
+	/* looked up without groups, then filled: the same as the full lookup */
+	assert_int_equal(conf_user_lookup_uid(0, &full), 0);
+	assert_int_equal(conf_user_lookup_uid_nogroups(0, &lazy), 0);
+	assert_int_equal(lazy->n_groups, 0);
+	assert_string_equal(lazy->group, full->group);
+	assert_int_equal(conf_user_fill_groups(lazy), 0);
+	assert_int_equal(lazy->n_groups, full->n_groups);
+	for (size_t i = 0; i < full->n_groups; i++)
+		assert_string_equal(lazy->groups[i], full->groups[i]);
+	conf_user_free(full);
+	conf_user_free(lazy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uses_groups),
 		cmocka_unit_test(test_key_values),
 		cmocka_unit_test(test_value_message),
 		cmocka_unit_test(test_typed_fields),
