@@ -140,6 +140,11 @@ check: deps
 	$(MAKE) --no-print-directory all unit unit-asan fuzz-smoke man-check integration
 	@echo "make check: all tests passed"
 
+# Benchmarks (tests/bench/README.md): sudo make bench [CASE=shell,ssh,...] [QUICK=1].
+# They print figures and assert nothing; not part of `make check`.
+bench: all
+	@CASE='$(CASE)' QUICK='$(QUICK)' tests/bench/run.sh
+
 # ---- analysis ----------------------------------------------------------
 
 format-check:
@@ -195,12 +200,13 @@ help:
 	@echo "sudo make demo    see cubicle work; sudo make demo-clean removes it"
 	@echo "make install      PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) DESTDIR="
 	@echo "make fuzz         run the config fuzzer for FUZZ_TIME=$(FUZZ_TIME) s"
+	@echo "sudo make bench   benchmarks (CASE=..., QUICK=1); tests/bench/README.md"
 	@echo "make format-check analyze"
 	@echo "make deb | rpm    packages (packaging/README.md); make man-check"
 	@echo "make deps         install missing build and test packages (root)"
 
 
-.PHONY: deps all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
+.PHONY: bench deps all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
 	install uninstall demo demo-clean clean help
 
 # ---- packaging (issue 5) ----

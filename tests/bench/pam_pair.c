@@ -10,7 +10,10 @@
  * CUBICLE_SERVICE holds `session required pam_cubicle.so config=...`,
  * PERMIT_SERVICE only `session required pam_permit.so`; CGDIR is
  * <a hierarchy's mount><cgroup_root>/<USER>, where the sessions' leaves
- * appear. Options: --pairs N (200), --cleanups N (50), --sleep-ms MS (200).
+ * appear. Options: --pairs N (200), --cleanups N (50), --sleep-ms MS (200);
+ * --only pairs|cleanup (only (a), or only (b) and (c)); --rows CASE: (a) as
+ * tab-separated rows for tests/bench/run.sh's table (tests/bench/common.h
+ * describes them) instead of the table below.
  *
  * (a) one pam_open_session + pam_close_session pair of each stack, A and B
  *     alternating (which goes first alternates too, so that drift and
@@ -57,6 +60,8 @@ struct bench {
 	uid_t uid; /* copied: PAM modules call getpwnam too */
 	gid_t gid;
 	unsigned pairs, cleanups, sleep_ms;
+	bool do_pairs, do_cleanup;
+	const char *rows; /* --rows CASE, or NULL */
 };
 
 struct series {
@@ -216,6 +221,41 @@ static void one_pair(const struct bench *b, int which, bool warmup, struct pair_
 	ret->cycle = t4 - t0;
 }
 
+/* the p-quantile of sorted samples */
+static double quantile(const uint64_t *sorted, size_t n, double p)
+{
+	double pos = p * (double)(n - 1), r;
+	size_t i = (size_t)pos;
+
+	r = (double)sorted[i];
+	if (i + 1 < n)
+		r += (pos - (double)i) * ((double)sorted[i + 1] - (double)sorted[i]);
+	return r;
+}
+
+/*
+ * One row for run.sh (common.h): sorts s->ns. `ratio` (per-iteration ratios
+ * in thousandths, sorted by the caller's median_ns) and `refmed` give the
+ * ratio columns; refmed < 0 marks the reference row, 0 a row without ratio.
+ */
+static void tsv_row(const struct bench *b, struct series *s, double refmed,
+		    const struct series *ratio)
+{
+	double m = median_ns(s);
+
+	printf("row\t%s\t%s\tns\t%.0f\t%llu\t%llu\t%zu", b->rows, s->what, m,
+	       (unsigned long long)s->ns[0], (unsigned long long)s->ns[s->n - 1], s->n);
+	if (refmed < 0)
+		printf("\tref\tref\tref\tref\n");
+	else if (refmed > 0 && ratio)
+		printf("\t%.3f\t%.3f\t%.3f\t%.3f\n", m / refmed,
+		       quantile(ratio->ns, ratio->n, 0.5) / 1000,
+		       quantile(ratio->ns, ratio->n, 0.25) / 1000,
+		       quantile(ratio->ns, ratio->n, 0.75) / 1000);
+	else
+		printf("\t-\t-\t-\t-\n");
+}
+
 static void bench_pairs(const struct bench *b)
 {
 	struct series pair[2] = {
@@ -250,6 +290,18 @@ static void bench_pairs(const struct bench *b)
 		/* per iteration, in thousandths: the pair's own ratio */
 		ratio.ns[i] = pair[0].ns[i] * 1000 / (pair[1].ns[i] ? pair[1].ns[i] : 1);
 	}
+	if (b->rows) {
+		mr = median_ns(&ratio); /* sorts the ratios */
+		pair[1].what = "PAM open+close pair, only pam_permit";
+		pair[0].what = "PAM open+close pair, pam_cubicle";
+		opens.what = "  of which pam_open_session";
+		closes.what = "  of which pam_close_session";
+		tsv_row(b, &pair[1], -1, NULL);
+		tsv_row(b, &pair[0], median_ns(&pair[1]), &ratio);
+		tsv_row(b, &opens, 0, NULL);
+		tsv_row(b, &closes, 0, NULL);
+		goto out;
+	}
 	printf("%-52s %10s %10s    %-10s %5s\n", "(a) one session, A/B interleaved", "median",
 	       "min", "max", "n");
 	row(&pair[1]);
@@ -267,6 +319,7 @@ static void bench_pairs(const struct bench *b)
 	printf("%-52s %9.1fx %10.1fx .. %.1fx\n", "median of the per-iteration ratios", mr / 1000,
 	       (double)ratio.ns[0] / 1000, (double)ratio.ns[ratio.n - 1] / 1000);
 	printf("%-52s %9.1fx\n", "ratio of the cycle medians, cubicle / permit", mca / mcb);
+out:
 	for (int k = 0; k < 2; k++) {
 		free(pair[k].ns);
 		free(cycle[k].ns);
@@ -402,12 +455,15 @@ static unsigned parse_count(const char *s, unsigned max)
 
 int main(int argc, char **argv)
 {
-	struct bench b = { .pairs = 200, .cleanups = 50, .sleep_ms = 200 };
+	struct bench b = {
+		.pairs = 200, .cleanups = 50, .sleep_ms = 200, .do_pairs = true, .do_cleanup = true
+	};
 	const struct passwd *pw;
 
 	if (argc < 6) {
 		fprintf(stderr, "usage: pam_pair CONFDIR CUBICLE_SERVICE PERMIT_SERVICE USER CGDIR "
-				"[--pairs N] [--cleanups N] [--sleep-ms MS]\n");
+				"[--pairs N] [--cleanups N] [--sleep-ms MS] [--only pairs|cleanup] "
+				"[--rows CASE]\n");
 		return 2;
 	}
 	b.confdir = argv[1];
@@ -424,7 +480,15 @@ int main(int argc, char **argv)
 			b.cleanups = parse_count(argv[++i], 100000);
 		else if (strcmp(argv[i], "--sleep-ms") == 0)
 			b.sleep_ms = parse_count(argv[++i], 60000);
-		else
+		else if (strcmp(argv[i], "--rows") == 0)
+			b.rows = argv[++i];
+		else if (strcmp(argv[i], "--only") == 0) {
+			i++;
+			b.do_pairs = strcmp(argv[i], "pairs") == 0;
+			b.do_cleanup = strcmp(argv[i], "cleanup") == 0;
+			if (!b.do_pairs && !b.do_cleanup)
+				die("--only pairs or --only cleanup");
+		} else
 			die("unknown option %s", argv[i]);
 	}
 	pw = getpwnam(b.user);
@@ -433,7 +497,9 @@ int main(int argc, char **argv)
 	b.uid = pw->pw_uid;
 	b.gid = pw->pw_gid;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	bench_pairs(&b);
-	bench_cleanup(&b);
+	if (b.do_pairs)
+		bench_pairs(&b);
+	if (b.do_cleanup)
+		bench_cleanup(&b);
 	return 0;
 }
