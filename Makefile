@@ -66,7 +66,9 @@ $(B)/cubiclectl: $(CTL_OBJ) $(LIBCUBICLE)
 # The PAM module: the shared code again, compiled as PIC; only pam_sm_* exported
 # (pam_module/pam_cubicle.map), no undefined symbols.
 PAM_SRC = $(wildcard pam_module/*.c)
-PIC_OBJ = $(PAM_SRC:%.c=$(B)/pic/%.o) $(LIB_SRC:%.c=$(B)/pic/%.o) $(CONF_SRC:%.c=$(B)/pic/%.o)
+# (libcgroup stays out of the login path: lib/cgroup.c says why)
+PIC_OBJ = $(PAM_SRC:%.c=$(B)/pic/%.o) $(filter-out $(B)/pic/lib/cgroup-libcgroup.o,$(LIB_SRC:%.c=$(B)/pic/%.o)) \
+	  $(CONF_SRC:%.c=$(B)/pic/%.o)
 
 $(B)/pic/%.o: %.c $(wildcard lib/*.h conf/*.h pam_module/*.h)
 	@mkdir -p $(dir $@)

@@ -567,6 +567,14 @@ static int cmd_list(int argc, char **argv)
 	/* Without the cgroups (none mounted, none readable by us), the list
 	 * still shows every session; only PROCS and MEMORY are "-". */
 	have_env = n > 0 && session_env_init(&env, run_dir, err, sizeof(err)) == 0;
+	if (have_env) {
+		/* the admin's command may take libcgroup's view of the hierarchies
+		 * (the login path reads mountinfo alone); it falls back to that */
+		struct cg_layout lcg;
+
+		if (cg_detect_libcgroup(&lcg) == 0)
+			env.layout = lcg;
+	}
 	if (n > 0 && !have_env)
 		error("%s (PROCS and MEMORY unknown)", err);
 	now = time(NULL);

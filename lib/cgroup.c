@@ -7,13 +7,17 @@
  * Where libcgroup is used, and where not
  * --------------------------------------
  * libcgroup is the project's declared library for cgroups, and it is used
- * where it does its job correctly: cg_detect() calls cgroup_init() and
- * cgroup_get_subsys_mount_point() for the v1 mount points of the memory,
- * pids, cpu and freezer controllers. Its answer is trusted only when
- * /proc/self/mountinfo confirms that the path is a cgroup (v1) mount carrying
- * that controller; otherwise, or when libcgroup fails, the mount point comes
- * from /proc/self/mountinfo directly. The cgroup2 mount is always found in
- * mountinfo, and what it can apply is read from its cgroup.controllers.
+ * where it does its job correctly: cg_detect_libcgroup() (cgroup-libcgroup.c,
+ * used by cubiclectl) asks cgroup_init() and cgroup_get_subsys_mount_point()
+ * for the v1 mount points of the memory, pids, cpu and freezer controllers,
+ * trusted only when /proc/self/mountinfo confirms that the path is a cgroup
+ * (v1) mount carrying that controller. The login path (pam_cubicle, its
+ * watcher, cubicle-shell and the container's init) uses cg_detect(), which
+ * reads mountinfo alone: measured here, cgroup_init() dirties about 800 KiB
+ * of libcgroup's static data in every process that calls it (1.2 MiB per
+ * live session over init, the shell and the watcher) and reads the whole
+ * mount table again. The cgroup2 mount is always found in mountinfo, and
+ * what it can apply is read from its cgroup.controllers.
  *
  * Everything else writes and reads the cgroupfs files directly, because
  * libcgroup 2.0 (Debian 12):
@@ -45,7 +49,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libcgroup.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -477,6 +480,8 @@ static int read_mounts(const char *mountinfo, struct cg_mount *ret, size_t max, 
 
 	if (!f)
 		return -errno;
+	/* one read for a table of some hundred mounts, not one per KiB */
+	setvbuf(f, NULL, _IOFBF, 64 * 1024);
 	while (getline(&line, &cap, f) > 0) {
 		char *field[6], *fstype = NULL, *superopts = NULL, *save = NULL, *tok;
 		size_t nf = 0;
@@ -558,38 +563,13 @@ static int self_name_of(const char *self_cgroup, const char *ctrl, char *ret, si
 	return r;
 }
 
-/*
- * Asks libcgroup where ctrl's v1 hierarchy is mounted. The answer counts only
- * if mountinfo shows a cgroup v1 mount with that controller there: libcgroup
- * 2.0.2 places some controllers at the cgroup2 mount of a hybrid host.
- */
-static const struct cg_mount *libcgroup_v1_mount(const struct cg_mount *m, size_t n,
-						 const char *ctrl)
-{
-	const struct cg_mount *found = NULL;
-	char *point = NULL;
-
-	if (cgroup_get_subsys_mount_point(ctrl, &point) == 0 && point)
-		found = find_v1(m, n, point, ctrl);
-	free(point);
-	return found;
-}
-
-static bool libcgroup_ready(void)
-{
-	/* library code never prints: libcgroup's default logger writes to stdout */
-	cgroup_set_logger(NULL, CGROUP_LOG_ERROR, NULL);
-	return cgroup_init() == 0;
-}
-
-int cg_detect_from(const char *mountinfo, const char *self_cgroup, bool use_libcgroup,
+int cg_detect_from(const char *mountinfo, const char *self_cgroup, cg_v1_oracle oracle,
 		   struct cg_layout *ret)
 {
 	struct cg_mount *mounts = calloc(CG_MOUNTS_MAX, sizeof(*mounts));
 	struct cg_layout l = { .n = 0 };
 	size_t n_mounts = 0;
 	unsigned v1_ctrls = 0;
-	bool lcg;
 	int r;
 
 	if (!mounts)
@@ -597,13 +577,19 @@ int cg_detect_from(const char *mountinfo, const char *self_cgroup, bool use_libc
 	r = read_mounts(mountinfo, mounts, CG_MOUNTS_MAX, &n_mounts);
 	if (r < 0)
 		goto out;
-	lcg = use_libcgroup && libcgroup_ready();
+	if (oracle && oracle(NULL, NULL, 0) < 0)
+		oracle = NULL; /* the library failed: mountinfo alone */
 
 	for (size_t c = 0; c < ARRAY_SIZE(cg_ctrl_names); c++) {
 		const char *ctrl = cg_ctrl_names[c].name;
-		const struct cg_mount *m = lcg ? libcgroup_v1_mount(mounts, n_mounts, ctrl) : NULL;
-		char name[sizeof(l.h[0].name)];
+		const struct cg_mount *m = NULL;
+		char name[sizeof(l.h[0].name)], point[CG_PATH_MAX];
 		size_t i;
+
+		/* the oracle's answer counts only where mountinfo shows a cgroup v1
+		 * mount with that controller */
+		if (oracle && oracle(ctrl, point, sizeof(point)) == 0)
+			m = find_v1(mounts, n_mounts, point, ctrl);
 
 		if (!m)
 			m = find_v1(mounts, n_mounts, NULL, ctrl);
@@ -653,7 +639,7 @@ out:
 
 int cg_detect(struct cg_layout *ret)
 {
-	return cg_detect_from("/proc/self/mountinfo", "/proc/self/cgroup", true, ret);
+	return cg_detect_from("/proc/self/mountinfo", "/proc/self/cgroup", NULL, ret);
 }
 
 int cg_layout_add(struct cg_layout *l, const char *mount, bool v2, unsigned ctrls, const char *name)

@@ -61,6 +61,11 @@ struct cg_limits {
  */
 int cg_detect(struct cg_layout *ret);
 
+/* The same, with libcgroup naming the v1 mount points (checked against
+ * mountinfo); for cubiclectl. The login path uses cg_detect(): see cgroup.c
+ * for why. */
+int cg_detect_libcgroup(struct cg_layout *ret);
+
 /* For tests: adds one hierarchy by hand. */
 int cg_layout_add(struct cg_layout *l, const char *mount, bool v2, unsigned ctrls,
 		  const char *name);

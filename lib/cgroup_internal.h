@@ -22,7 +22,12 @@ extern bool cg_fake_fs;
 
 /* cg_detect with its inputs named: a mountinfo file, a /proc/PID/cgroup file,
  * and whether to ask libcgroup for the v1 mount points first. */
-int cg_detect_from(const char *mountinfo, const char *self_cgroup, bool use_libcgroup,
+/* Where a v1 controller's hierarchy is mounted, asked of a library:
+ * oracle(NULL, NULL, 0) prepares it (0 or -errno); oracle(ctrl, buf, len)
+ * puts the mount point in buf, 0 or -errno. */
+typedef int (*cg_v1_oracle)(const char *ctrl, char *buf, size_t len);
+
+int cg_detect_from(const char *mountinfo, const char *self_cgroup, cg_v1_oracle oracle,
 		   struct cg_layout *ret);
 
 /* ---- common helpers (cgroup.c) ------------------------------------------ */

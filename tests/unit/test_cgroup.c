@@ -625,10 +625,8 @@ static void test_missing_controller(void **state)
 		struct cg_limits lim;
 		const char *ctrl;
 	} cases[] = {
-		{ { U, U, 20, U, 0 }, "pids" },
-		{ { U, U, U, 50, 0 }, "cpu" },
-		{ { U, U, U, U, 100 }, "cpu" },
-		{ { 64 * M, U, U, U, 0 }, "memory" },
+		{ { U, U, 20, U, 0 }, "pids" },	 { { U, U, U, 50, 0 }, "cpu" },
+		{ { U, U, U, U, 100 }, "cpu" },	 { { 64 * M, U, U, U, 0 }, "memory" },
 		{ { U, 0, U, U, 0 }, "memory" },
 	};
 	struct fake *f = *state;
@@ -663,13 +661,18 @@ static void test_missing_controller(void **state)
 
 static void test_bad_input(void **state)
 {
-	static const char *const bad_users[] = { "", ".", "..", "a/b", "../x", "a b",
-						 "a2345678901234567890123456789012345" };
-	static const char *const bad_sids[] = { "", "ABCDEF", "xyz", "0123-4567", "../0",
+	static const char *const bad_users[] = {
+		"", ".", "..", "a/b", "../x", "a b", "a2345678901234567890123456789012345"
+	};
+	static const char *const bad_sids[] = { "",
+						"ABCDEF",
+						"xyz",
+						"0123-4567",
+						"../0",
 						("0123456789abcdef0123456789abcdef"
 						 "0123456789abcdef0123456789abcdef0") };
-	static const char *const bad_bases[] = { "", "cubicle", "/cubicle/", "//cubicle",
-						 "/a/../b", "/a/./b", "/a\nb" };
+	static const char *const bad_bases[] = { "",	    "cubicle", "/cubicle/", "//cubicle",
+						 "/a/../b", "/a/./b",  "/a\nb" };
 	struct fake *f = *state;
 	struct cg_limits cpu0 = { U, U, U, 0, 0 };
 	struct cg_limits weight = { U, U, U, U, 10001 };
@@ -1126,7 +1129,7 @@ static void detect(const struct detect_dir *d, const char *mountinfo, const char
 	put_file(dpath(d, "self_cgroup"), self);
 	/* with libcgroup: it answers from the real mount table, which names none
 	 * of the fake mounts, so every answer must be checked and dropped */
-	r = cg_detect_from(dpath(d, "mountinfo"), dpath(d, "self_cgroup"), true, ret);
+	r = cg_detect_from(dpath(d, "mountinfo"), dpath(d, "self_cgroup"), NULL, ret);
 	if (r != 0)
 		fail_msg("cg_detect_from: %d", r);
 }
@@ -1228,11 +1231,10 @@ static void test_detect_v1_comounted(void **state)
 	assert_string_equal(l.h[0].name, "memory,pids");
 	assert_int_equal(cg_missing_ctrls(&l, CG_CPU | CG_FREEZER), CG_CPU | CG_FREEZER);
 
-	assert_int_equal(
-		cg_detect_from(dpath(d, "nonexistent"), dpath(d, "self_cgroup"), false, &l),
-		-ENOENT);
+	assert_int_equal(cg_detect_from(dpath(d, "nonexistent"), dpath(d, "self_cgroup"), NULL, &l),
+			 -ENOENT);
 	put_file(dpath(d, "mountinfo"), "22 1 0:21 / /proc rw - proc proc rw\n");
-	assert_int_equal(cg_detect_from(dpath(d, "mountinfo"), dpath(d, "self_cgroup"), false, &l),
+	assert_int_equal(cg_detect_from(dpath(d, "mountinfo"), dpath(d, "self_cgroup"), NULL, &l),
 			 -ENOENT);
 }
 
@@ -1268,6 +1270,19 @@ static void test_detect_real(void **state)
 
 		assert_int_equal(cg_pid_cgroups(&l, getpid(), paths), 0);
 		assert_int_equal(cg_pid_in(&l, getpid(), paths[0]) >= 0, 1);
+	}
+	/* libcgroup's view, checked against mountinfo, is the same layout */
+	{
+		struct cg_layout lcg;
+
+		assert_int_equal(cg_detect_libcgroup(&lcg), 0);
+		assert_int_equal(lcg.n, l.n);
+		for (size_t i = 0; i < l.n; i++) {
+			assert_string_equal(lcg.h[i].mount, l.h[i].mount);
+			assert_string_equal(lcg.h[i].name, l.h[i].name);
+			assert_int_equal(lcg.h[i].ctrls, l.h[i].ctrls);
+			assert_int_equal(lcg.h[i].v2, l.h[i].v2);
+		}
 	}
 }
 
