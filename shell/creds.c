@@ -3,6 +3,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <linux/securebits.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -108,12 +110,72 @@ int creds_drop(enum creds_level level)
 	return creds_verify(level);
 }
 
+/* the caller's /proc/self/status, opened while /proc still showed it */
+static int pinned_fd = -1;
+static pid_t pinned_pid;
+
+int creds_pin_status(void)
+{
+	pinned_fd = open("/proc/self/status", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (pinned_fd < 0)
+		return -errno;
+	pinned_pid = getpid();
+	return 0;
+}
+
+/*
+ * The kernel's own account, /proc/self/status, in one read: all five sets
+ * zero (and NoNewPrivs 1 when contained). 1 if it says so, 0 if it does not,
+ * -errno if it cannot be read here: the outer shell, joined to the
+ * container's mount namespace, has no pid in the /proc it sees.
+ */
+static int status_all_clear(enum creds_level level)
+{
+	static const char *const zero[] = { "CapInh:\t0000000000000000\n",
+					    "CapPrm:\t0000000000000000\n",
+					    "CapEff:\t0000000000000000\n",
+					    "CapBnd:\t0000000000000000\n",
+					    "CapAmb:\t0000000000000000\n" };
+	cleanup_close int fd = -1;
+	char buf[4096];
+	ssize_t n;
+
+	if (pinned_fd >= 0 && pinned_pid == getpid()) {
+		n = pread(pinned_fd, buf, sizeof(buf) - 1, 0);
+	} else {
+		fd = open("/proc/self/status", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+	}
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++) {
+		if (i == 3 && level != CREDS_CONTAINED)
+			continue; /* the bounding set stays for a host user */
+		if (!strstr(buf, zero[i]))
+			return 0;
+	}
+	if (level == CREDS_CONTAINED && !strstr(buf, "\nNoNewPrivs:\t1\n"))
+		return 0;
+	return 1;
+}
+
 int creds_verify(enum creds_level level)
 {
 	int r = caps_all_clear();
 
 	if (r < 0)
 		return r;
+	if (level == CREDS_CONTAINED && (unsigned)cap_get_secbits() != LOCKED_SECUREBITS)
+		return -EPERM;
+	r = status_all_clear(level);
+	if (r == 1)
+		return 0;
+	if (r == 0)
+		return -EPERM;
+	/* no /proc of our own: ask for every capability */
 	for (cap_value_t c = 0; c < cap_max_bits(); c++)
 		if (cap_get_ambient(c) > 0)
 			return -EPERM;
@@ -121,8 +183,6 @@ int creds_verify(enum creds_level level)
 		for (cap_value_t c = 0; c < cap_max_bits(); c++)
 			if (cap_get_bound(c) != 0)
 				return -EPERM;
-		if ((unsigned)cap_get_secbits() != LOCKED_SECUREBITS)
-			return -EPERM;
 		if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 			return -EPERM;
 	}

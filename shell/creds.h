@@ -24,6 +24,11 @@ int creds_raise(void);
  * -EPERM if anything is left that should not be. */
 int creds_drop(enum creds_level level);
 
+/* Keeps a descriptor of this process's /proc/self/status, for a read-back
+ * after it joined a container whose /proc does not show it. Only the
+ * process that called it uses it (forks do not). */
+int creds_pin_status(void);
+
 /* Reads /proc-visible state back: 0 if nothing above `level` is held. */
 int creds_verify(enum creds_level level);
 

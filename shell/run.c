@@ -171,6 +171,7 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 		if (agent_tree < 0)
 			log_info("agent forwarding: %s: %s", agent_sock, strerror(-agent_tree));
 	}
+	creds_pin_status(); /* without it the read-back asks capability by capability */
 	nsdir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (nsdir < 0)
 		die(EXIT_SETUP, "open /proc/self/ns: %s", strerror(errno));
