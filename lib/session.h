@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #define SESSION_KILL_TIMEOUT_MS 5000
+#define SESSION_SWEEP_INTERVAL	10 /* seconds between two sweeps for stale sessions */
 
 struct session_env {
 	const char *run_dir; /* REC_RUN_DIR, or a test's */
@@ -53,7 +54,8 @@ int session_close(const struct session_env *env, const char *id, pid_t caller,
 		  const struct rec *known, char *err, size_t errlen);
 
 /* Ends every session whose PAM caller is gone (its service died without
- * closing it). Returns how many were ended, or -errno. */
+ * closing it, and its watcher too), at most once every
+ * SESSION_SWEEP_INTERVAL seconds. Returns how many were ended, or -errno. */
 int session_reap_stale(const struct session_env *env, char *err, size_t errlen);
 
 #endif

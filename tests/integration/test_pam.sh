@@ -198,6 +198,13 @@ ct_poll 5 test -s "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" || true
 sleeper=$(head -n1 "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs" 2>/dev/null || true)
 assert_true "with service and watcher killed, the record stays" test -e "$CT_RUN/sessions/$dsid"
 assert_ne "$sleeper" "" "... and its command still runs in the session's cgroup"
+# the sweep for such sessions runs at most every 10 s (the watcher is the
+# quick path): within that interval an open leaves them; once it is over,
+# the next open ends them
+touch "$CT_RUN/sweep"
+drive "$V"
+assert_true "an open within the sweep interval leaves the session for later" test -e "$CT_RUN/sessions/$dsid"
+touch -d '-1 min' "$CT_RUN/sweep"
 drive "$V"
 assert_eq "$CT_RC" 0 "the next open, of another user, succeeds"
 gone_or_zombie() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" == Z ]; }
