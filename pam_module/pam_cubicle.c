@@ -100,17 +100,19 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 static int load_policy(pam_handle_t *pamh, const struct args *a, struct conf_user **ret_user,
 		       struct policy **ret_policy)
 {
-	struct conf_diags diags = { .n = 0 };
+	cleanup_free struct conf_diags *diags = malloc(sizeof(*diags));
 	struct conf_user *u = NULL;
 	struct conf *conf = NULL;
 	struct policy *p = NULL;
 	const char *name = item_str(pamh, PAM_USER);
 	int r;
 
-	if (!name) {
-		logf_escaped(pamh, LOG_ERR, "no user name");
+	if (!name || !diags) {
+		logf_escaped(pamh, LOG_ERR, "%s", name ? "out of memory" : "no user name");
 		return PAM_SESSION_ERR;
 	}
+	/* 71 KB, written only when the config is wrong: not zeroed, not touched */
+	diags->n = diags->n_total = 0;
 	r = conf_user_lookup_name(name, &u);
 	if (r < 0) {
 		logf_escaped(pamh, LOG_ERR, "user %s: %s", name, strerror(-r));
@@ -121,15 +123,15 @@ static int load_policy(pam_handle_t *pamh, const struct args *a, struct conf_use
 		conf_user_free(u);
 		return PAM_IGNORE;
 	}
-	r = conf_load(a->config, NULL, 0, &conf, &diags);
+	r = conf_load(a->config, NULL, 0, &conf, diags);
 	if (r == 0)
-		r = conf_resolve(conf, u, &p, &diags);
+		r = conf_resolve(conf, u, &p, diags);
 	conf_free(conf);
 	if (r < 0) {
-		if (diags.n > 0)
+		if (diags->n > 0)
 			logf_escaped(pamh, LOG_ERR, "user %s: config %s%s%s", u->name,
-				     diags.d[0].where, diags.d[0].where[0] ? ": " : "",
-				     diags.d[0].msg);
+				     diags->d[0].where, diags->d[0].where[0] ? ": " : "",
+				     diags->d[0].msg);
 		else
 			logf_escaped(pamh, LOG_ERR, "user %s: config %s: %s", u->name, a->config,
 				     strerror(-r));

@@ -115,12 +115,18 @@ static void set_identity_env(struct env *e, const struct conf_user *u, const cha
 		die(EXIT_SETUP, "environment too large");
 }
 
+/*
+ * 71 KB of diagnostics, written only when the config is wrong. In the BSS its
+ * pages stay untouched otherwise; on main's stack, zeroed, they were copied
+ * into every container's init and counted in every live session's memory.
+ */
+static struct conf_diags diags;
+
 /* uid 0 is never isolated, whatever the config says, and can always log in:
  * even with a broken config root gets the configured shell or /bin/sh. */
 static noreturn void run_root_shell(struct conf_user *u, const struct invocation *inv,
 				    struct env *env, mode_t mask)
 {
-	struct conf_diags diags = { .n = 0 };
 	struct conf *conf = NULL;
 	struct policy *p = NULL;
 	struct run_spec rs = { .shell = "/bin/sh",
@@ -233,7 +239,6 @@ static void ensure_container(const struct container_spec *base, struct session *
 
 int main(int argc, char **argv)
 {
-	struct conf_diags diags = { .n = 0 };
 	struct container_spec spec = { 0 };
 	struct container ctr = { .pidfd = -1 };
 	struct session session = { .lock = -1 };
