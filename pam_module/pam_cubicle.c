@@ -100,28 +100,28 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 static int load_policy(pam_handle_t *pamh, const struct args *a, struct conf_user **ret_user,
 		       struct policy **ret_policy)
 {
-	cleanup_free struct conf_diags *diags = malloc(sizeof(*diags));
+	struct conf_diags *diags = malloc(sizeof(*diags));
 	struct conf_user *u = NULL;
 	struct conf *conf = NULL;
 	struct policy *p = NULL;
 	const char *name = item_str(pamh, PAM_USER);
-	int r;
+	int r, ret = PAM_SESSION_ERR;
 
 	if (!name || !diags) {
 		logf_escaped(pamh, LOG_ERR, "%s", name ? "out of memory" : "no user name");
-		return PAM_SESSION_ERR;
+		goto out;
 	}
 	/* 71 KB, written only when the config is wrong: not zeroed, not touched */
 	diags->n = diags->n_total = 0;
 	r = conf_user_lookup_name(name, &u);
 	if (r < 0) {
 		logf_escaped(pamh, LOG_ERR, "user %s: %s", name, strerror(-r));
-		return PAM_SESSION_ERR;
+		goto out;
 	}
 	if (u->uid == 0) {
 		/* uid 0 is never isolated, whatever the config says */
-		conf_user_free(u);
-		return PAM_IGNORE;
+		ret = PAM_IGNORE;
+		goto out;
 	}
 	r = conf_load(a->config, NULL, 0, &conf, diags);
 	if (r == 0)
@@ -135,17 +135,20 @@ static int load_policy(pam_handle_t *pamh, const struct args *a, struct conf_use
 		else
 			logf_escaped(pamh, LOG_ERR, "user %s: config %s: %s", u->name, a->config,
 				     strerror(-r));
-		conf_user_free(u);
-		return PAM_SESSION_ERR;
+		goto out;
 	}
 	if (!p->isolate) {
-		policy_free(p);
-		conf_user_free(u);
-		return PAM_IGNORE;
+		ret = PAM_IGNORE;
+		goto out;
 	}
-	*ret_user = u;
-	*ret_policy = p;
-	return PAM_SUCCESS;
+	*ret_user = steal_pointer(&u);
+	*ret_policy = steal_pointer(&p);
+	ret = PAM_SUCCESS;
+out:
+	policy_free(p);
+	conf_user_free(u);
+	free(diags);
+	return ret;
 }
 
 EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
