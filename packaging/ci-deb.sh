@@ -58,10 +58,19 @@ check() { # DESCRIPTION COMMAND...
 }
 cg_mounts() { awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts; }
 
+# kill_user USER: every process of USER, by pid
+kill_user() {
+	local pids
+	pids=$(ps -o pid= -u "$(id -u "$1")" 2>/dev/null) || return 0
+	# shellcheck disable=SC2086 # one word per pid
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+	return 0
+}
+
 cleanup() {
 	set +e
 	if [ -n "$user" ] && id -u "$user" >/dev/null 2>&1; then
-		pkill -KILL -u "$user" 2>/dev/null
+		kill_user "$user"
 		userdel -r "$user" >/dev/null 2>&1
 	fi
 	[ -z "$rootfs_parent" ] || rm -rf --one-file-system "$rootfs_parent"
@@ -220,7 +229,7 @@ check "the host's PAM choices in debconf were not touched" \
 	eval "cmp -s <(debconf-show libpam-runtime 2>&1 | LC_ALL=C sort) '$work/before/debconf'"
 check "the host's PAM files were not touched" \
 	eval "diff -q <(cd /etc/pam.d && md5sum ./* | LC_ALL=C sort) '$work/before/pam.d.md5' >/dev/null"
-pkill -KILL -u "$user" 2>/dev/null || true
+kill_user "$user"
 userdel -r "$user" >/dev/null 2>&1 || true
 user=''
 
