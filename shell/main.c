@@ -197,6 +197,28 @@ static bool check_session(const struct policy *p, const struct env *env, struct 
 	return true;
 }
 
+#define SESSION_LOCK_WAIT_MS 2000
+
+/*
+ * The record is readable by everyone (the user's own shell must read it), so
+ * anyone can flock() it too: the wait is bounded, or another local user could
+ * hold every later channel of this session forever. Past the bound the shell
+ * goes on unlocked; the worst a lost race does is a second container for the
+ * same session and uid, never one of someone else.
+ */
+static void lock_session(struct session *s)
+{
+	for (int waited = 0; waited < SESSION_LOCK_WAIT_MS; waited += 10) {
+		if (flock(s->lock, LOCK_EX | LOCK_NB) == 0)
+			return;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			die(EXIT_SETUP, "session %s: lock: %s", s->rec.id, strerror(errno));
+		usleep(10 * 1000);
+	}
+	log_info("session %s: its lock is held for more than %d s, going on without it", s->rec.id,
+		 SESSION_LOCK_WAIT_MS / 1000);
+}
+
 /*
  * DESIGN.md step 5, "ensure the container". With a session, the container
  * belongs to it: the first shell of the session makes it and every later one
@@ -212,9 +234,7 @@ static void ensure_container(const struct container_spec *base, struct session *
 	int r;
 
 	if (have_session) {
-		while (flock(s->lock, LOCK_EX) < 0)
-			if (errno != EINTR)
-				die(EXIT_SETUP, "session %s: lock: %s", s->rec.id, strerror(errno));
+		lock_session(s);
 		r = container_find(&s->layout, s->rec.cgroup, getuid(),
 				   container_ns_flags(spec.policy->namespaces), ret);
 		if (r == 0) {

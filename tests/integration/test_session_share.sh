@@ -50,6 +50,37 @@ session args '
 	$S -c "cat /proc/1/cmdline | tr \"\\0\" \" \"; echo"'
 assert_eq "$(tr -d ' ' <<<"$CT_OUT")" "cubicle-init" "a later channel sees init as cubicle-init, not the first command"
 
+# ---- another user holding the session's lock only delays it ----
+# The record is readable by all (the user's own shell reads it), so anyone can
+# flock() it: the shell's wait for that lock is bounded.
+ct_user_add V
+cat >"$CT_W/locker.sh" <<EOF
+#!/bin/sh
+# as user V: wait for U's session record, then hold its lock for a minute
+while :; do
+	for r in $CT_RUN/sessions/*; do
+		[ -f "\$r" ] && exec flock -x "\$r" sleep 60
+	done
+	sleep 0.05
+done
+EOF
+chmod 0755 "$CT_W/locker.sh"
+"$CT_SETPRIV" --reuid="$V" --regid="$(ct_gid "$V")" --clear-groups -- "$CT_W/locker.sh" &
+locker=$!
+t0=$(ct_now_ms)
+session locked '
+	sleep 1
+	$S -c "echo first"
+	$S -c "echo second"'
+elapsed=$(($(ct_now_ms) - t0))
+for p in $(ps -o pid= --ppid "$locker" 2>/dev/null || true); do kill -KILL "$p" 2>/dev/null || true; done
+kill -KILL "$locker" 2>/dev/null || true
+wait "$locker" 2>/dev/null || true
+ct_diag "two channels with the session's lock held by another user: $elapsed ms"
+assert_eq "$CT_RC:$(tr '\n' ' ' <<<"$CT_OUT")" "0:first second " \
+	"another user holding the session's lock does not block its logins"
+assert_true "... they wait at most about 2 s a channel" test "$elapsed" -lt 12000
+
 # ---- a server started by one channel is reachable from a later one ----
 session server '
 	$S -c "mkfifo /tmp/req /tmp/resp; (while read -r line < /tmp/req; do echo \"served \$line\" > /tmp/resp; done) >/dev/null 2>&1 &"
