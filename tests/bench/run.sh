@@ -578,15 +578,7 @@ case_pam() {
 
 # A TCP port on 127.0.0.1 nothing listens on now
 free_port() {
-	local port hex used
-	used=$(awk 'NR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-	for _ in $(seq 100); do
-		port=$((20000 + RANDOM % 40000))
-		printf -v hex '%04X' "$port"
-		grep -qx "$hex" <<<"$used" || { echo "$port" && return 0; }
-	done
-	echo "run.sh: no free TCP port" >&2
-	exit 1
+	ct_free_port || { echo "run.sh: no free TCP port" >&2 && exit 1; }
 }
 
 # sshd_start NAME WITH_CUBICLE: a private sshd (as tests/integration/ssh.sh

@@ -386,6 +386,19 @@ ct_root_setup() {
 	export CUBICLE_TEST_ROOT=$CT_ROOT
 }
 
+# ct_free_port: a TCP port on 127.0.0.1 that nothing uses now (the server's
+# own bind decides in the end); non-zero if none was found.
+ct_free_port() {
+	local port hex used
+	used=$(awk 'NR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	for _ in $(seq 100); do
+		port=$((20000 + RANDOM % 40000))
+		printf -v hex '%04X' "$port"
+		grep -qx "$hex" <<<"$used" || { echo "$port" && return 0; }
+	done
+	return 1
+}
+
 # ct_cgroup_mount KIND [CONTROLLER]: the mount point of the cgroup2 hierarchy
 # (KIND cgroup2) or of the v1 hierarchy holding CONTROLLER (KIND cgroup);
 # empty if there is none. mountinfo's optional fields ("shared:N") shift the

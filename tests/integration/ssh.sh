@@ -190,14 +190,7 @@ ssh_conf() {
 # A TCP port on 127.0.0.1 that nothing uses now (sshd's bind decides; see
 # ssh_start).
 _ssh_free_port() {
-	local port hex used
-	used=$(awk 'NR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-	for _ in $(seq 100); do
-		port=$((20000 + RANDOM % 40000))
-		printf -v hex '%04X' "$port"
-		grep -qx "$hex" <<<"$used" || { echo "$port" && return 0; }
-	done
-	ct_bail "no free TCP port found"
+	ct_free_port || ct_bail "no free TCP port found"
 }
 
 # ssh_start [SSHD-CONFIG-LINE...]: writes the config (LINEs first: for sshd
