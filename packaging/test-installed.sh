@@ -32,6 +32,7 @@ here=$top/tests/integration
 
 if [ "$(id -u)" != 0 ]; then
 	echo "test-installed: needs root" >&2
+	[ "${CI:-}" != true ] || exit 1 # CI forbids skips
 	exit 77
 fi
 dpkg-query -W -f='${Status}' cubicle 2>/dev/null | grep -q 'install ok installed' || {
@@ -104,10 +105,8 @@ exec "$@"
 EOF
 chmod 0755 "$CT_ROOT/in-ns"
 
-ci=0
-[ "${CI:-}" != true ] || ci=1
 echo "1..${#tests[@]}"
-n=0 failed=0 skipped=0
+n=0 CT_FAILED=0 CT_SKIPPED=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=${t##*/}
@@ -120,21 +119,8 @@ for t in "${tests[@]}"; do
 		unshare --mount --propagation private -- \
 		"$CT_ROOT/in-ns" "$CT_ROOT" "$SHELL_BIN" "$MODULE" "$CTL_BIN" bash "$t" || rc=$?
 	reason=$(cat "$result")
-	case $rc in
-	0) echo "ok $n - $name" ;;
-	77)
-		if [ "$ci" == 1 ]; then
-			echo "not ok $n - $name # skipped, and CI=true forbids skips: ${reason:-no reason given}"
-			failed=$((failed + 1))
-		else
-			echo "ok $n - $name # SKIP ${reason:-no reason given}"
-			skipped=$((skipped + 1))
-		fi
-		;;
-	124 | 137) echo "not ok $n - $name # timed out after ${CT_TEST_TIMEOUT:-600}s" && failed=$((failed + 1)) ;;
-	*) echo "not ok $n - $name" && failed=$((failed + 1)) ;;
-	esac
+	ct_tally "$n" "$name" "$rc" "$reason"
 done
 
-echo "# installed package: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
-[ "$failed" == 0 ]
+echo "# installed package: $((n - CT_FAILED - CT_SKIPPED)) passed, $CT_FAILED failed, $CT_SKIPPED skipped"
+[ "$CT_FAILED" == 0 ]

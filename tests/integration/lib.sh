@@ -124,9 +124,38 @@ ct_bail() {
 
 # ct_skip REASON (exit 77; run.sh turns it into "# SKIP", or a failure under CI=true)
 ct_skip() {
+	if [ "${CI:-}" == true ]; then
+		# CI must run every test, also a file run on its own
+		printf '    not ok - skipped, and CI=true forbids skips: %s\n' "$*"
+		exit 1
+	fi
 	printf '    # SKIP %s\n' "$*"
 	[ -z "${CT_RESULT_FILE:-}" ] || printf '%s\n' "$*" >"$CT_RESULT_FILE"
 	exit 77
+}
+
+# ct_tally N NAME RC REASON: the runners' line for test file N ("ok", "not
+# ok", or a skip, which CI=true counts as a failure) and their counts in
+# CT_FAILED and CT_SKIPPED.
+ct_tally() {
+	local n=$1 name=$2 rc=$3 reason=${4:-no reason given}
+	case $rc in
+	0) echo "ok $n - $name" ;;
+	77)
+		if [ "${CI:-}" == true ]; then
+			echo "not ok $n - $name # skipped, and CI=true forbids skips: $reason"
+			CT_FAILED=$((CT_FAILED + 1))
+		else
+			echo "ok $n - $name # SKIP $reason"
+			CT_SKIPPED=$((CT_SKIPPED + 1))
+		fi
+		;;
+	124 | 137)
+		echo "not ok $n - $name # timed out after ${CT_TEST_TIMEOUT:-600}s"
+		CT_FAILED=$((CT_FAILED + 1))
+		;;
+	*) echo "not ok $n - $name" && CT_FAILED=$((CT_FAILED + 1)) ;;
+	esac
 }
 
 # ---- assertions (a failed one is reported and the test goes on) -------------

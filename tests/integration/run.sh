@@ -56,7 +56,7 @@ else
 fi
 
 echo "1..${#tests[@]}"
-n=0 failed=0 skipped=0
+n=0 CT_FAILED=0 CT_SKIPPED=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=${t##*/}
@@ -66,21 +66,8 @@ for t in "${tests[@]}"; do
 	rc=0
 	CT_RESULT_FILE=$result timeout -k 30 "${CT_TEST_TIMEOUT:-600}" bash "$t" || rc=$?
 	reason=$(cat "$result")
-	case $rc in
-	0) echo "ok $n - $name" ;;
-	77)
-		if [ "$ci" == 1 ]; then
-			echo "not ok $n - $name # skipped, and CI=true forbids skips: ${reason:-no reason given}"
-			failed=$((failed + 1))
-		else
-			echo "ok $n - $name # SKIP ${reason:-no reason given}"
-			skipped=$((skipped + 1))
-		fi
-		;;
-	124 | 137) echo "not ok $n - $name # timed out after ${CT_TEST_TIMEOUT:-600}s" && failed=$((failed + 1)) ;;
-	*) echo "not ok $n - $name" && failed=$((failed + 1)) ;;
-	esac
+	ct_tally "$n" "$name" "$rc" "$reason"
 done
 
-echo "# $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
-[ "$failed" == 0 ]
+echo "# $((n - CT_FAILED - CT_SKIPPED)) passed, $CT_FAILED failed, $CT_SKIPPED skipped"
+[ "$CT_FAILED" == 0 ]
