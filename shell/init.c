@@ -104,7 +104,11 @@ static void init_setup(const struct container_spec *spec, int sync_fd,
 		snprintf(err, sizeof(err), "init: /dev/null: %s", strerror(errno));
 		init_fail(sync_fd, err);
 	}
-	util_close_fds_from(3, &sync_fd, 1);
+	r = util_close_fds_from(3, &sync_fd, 1);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "init: close inherited descriptors: %s", strerror(-r));
+		init_fail(sync_fd, err);
+	}
 }
 
 /* true when PID 1 is the only process left in the namespace */
