@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "session.h"
+#include "helper.h"
 #include "names.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -136,6 +138,44 @@ static int remove_cgroups(const struct session_env *env, uid_t uid, const char *
 	return r;
 }
 
+void session_watch(const struct session_env *env, const char *run_dir, const char *id, int caller)
+{
+	struct pollfd pfd = { .fd = caller, .events = POLLIN };
+	struct session_env found;
+	cleanup_close int dirfd = -1;
+	char err[512];
+	struct rec rec;
+
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	if (!env) {
+		/* after a normal close the record is gone: nothing to find */
+		dirfd = rec_dir_open(run_dir, false);
+		if (dirfd < 0 || rec_read(dirfd, id, &rec) == -ENOENT)
+			return;
+		if (session_env_init(&found, run_dir, err, sizeof(err)) < 0) {
+			syslog(LOG_AUTHPRIV | LOG_ERR,
+			       "pam_cubicle: session %s: its service ended: %s", id, err);
+			return;
+		}
+		env = &found;
+	}
+	if (session_close(env, id, 0, NULL, err, sizeof(err)) < 0)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_cubicle: session %s: its service ended: %s", id,
+		       err);
+}
+
+/* Puts `fd` on descriptor `target` without close-on-exec; -errno. */
+static int fd_move_to(int fd, int target)
+{
+	if (fd == target)
+		return fcntl(fd, F_SETFD, 0) < 0 ? -errno : 0;
+	if (dup2(fd, target) < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 /*
  * The session's watcher: a root process outside the session's cgroup that
  * waits for the caller to end. If the caller ends without closing the session
@@ -143,12 +183,18 @@ static int remove_cgroups(const struct session_env *env, uid_t uid, const char *
  * close would, at once rather than at the next login (session_reap_stale
  * stays the backstop for a watcher that was killed too). After a normal
  * close the record is gone and the watcher just exits.
+ *
+ * It lives as long as the session, so it becomes the cubicle-watch helper: a
+ * static program of a few pages, where a fork of the service would keep a
+ * copy of sshd's address space (its libraries, heap and page tables). Where
+ * the helper cannot be run, it watches as it is.
  */
 static noreturn void watcher_main(const struct session_env *env, const char *id, int caller)
 {
-	struct pollfd pfd = { .fd = caller, .events = POLLIN };
-	char err[512];
-	int null;
+	static char name[] = HELPER_WATCH;
+	char run_dir[PATH_MAX], id_arg[REC_ID_LEN + 1];
+	char *argv[] = { name, run_dir, id_arg, NULL };
+	int null, r;
 
 	/* a clean process: no terminal, no handler or mask of the service's, and
 	 * none of its descriptors (its sockets must close when it does) */
@@ -161,11 +207,20 @@ static noreturn void watcher_main(const struct session_env *env, const char *id,
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
 		_exit(1);
 	util_close_fds_from(3, &caller, 1);
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
-	if (session_close(env, id, 0, NULL, err, sizeof(err)) < 0)
-		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_cubicle: session %s: its service ended: %s", id,
-		       err);
+
+	r = fd_move_to(caller, WATCH_CALLER_FD);
+	if (r == 0) {
+		caller = WATCH_CALLER_FD;
+		snprintf(run_dir, sizeof(run_dir), "%s", env->run_dir);
+		snprintf(id_arg, sizeof(id_arg), "%s", id);
+		r = helper_open(HELPER_WATCH);
+		if (r >= 0)
+			r = helper_exec(r, argv);
+	}
+	syslog(LOG_AUTHPRIV | LOG_WARNING,
+	       "pam_cubicle: session %s: %s/%s: %s; the watcher stays a copy of the service", id,
+	       CUBICLE_LIBEXEC_DIR, HELPER_WATCH, strerror(-r));
+	session_watch(env, env->run_dir, id, caller);
 	_exit(0);
 }
 

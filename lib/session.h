@@ -53,6 +53,18 @@ int session_open(const struct session_env *env, const struct policy *p, const st
 int session_close(const struct session_env *env, const char *id, pid_t caller,
 		  const struct rec *known, char *err, size_t errlen);
 
+/* The descriptor of the caller's pidfd in the cubicle-watch helper. */
+#define WATCH_CALLER_FD 3
+
+/*
+ * The watcher's life, in pam_cubicle's fork or in the cubicle-watch helper
+ * it becomes: waits until `caller` (a pidfd) ends, then ends session `id` as
+ * session_close does if its record is still there, logging a failure to
+ * syslog. `env` may be NULL: the cgroups are then found only when the
+ * session needs ending.
+ */
+void session_watch(const struct session_env *env, const char *run_dir, const char *id, int caller);
+
 /* Ends every session whose PAM caller is gone (its service died without
  * closing it, and its watcher too), at most once every
  * SESSION_SWEEP_INTERVAL seconds. Returns how many were ended, or -errno. */

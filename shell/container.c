@@ -140,28 +140,6 @@ int container_create(const struct container_spec *spec, struct container *ret, c
 	return 0;
 }
 
-int container_stop(struct container *c)
-{
-	struct pollfd pfd = { .fd = c->pidfd, .events = POLLIN };
-	int r;
-
-	if (c->pidfd < 0)
-		return 0;
-	pidfd_send_signal(c->pidfd, SIGTERM, NULL, 0);
-	/* init SIGKILLs the rest itself after stop_timeout; this is the backstop */
-	do
-		r = poll(&pfd, 1, (int)(c->stop_timeout + 5) * 1000);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
-	/* init is our child: reaping it returns only once its namespace is empty */
-	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	close(c->pidfd);
-	c->pidfd = -1;
-	return 0;
-}
-
 /* ---- finding the container of a session --------------------------------- */
 
 struct find_ctx {

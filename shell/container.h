@@ -22,6 +22,7 @@ struct container_spec {
 	bool tie_to_parent; /* init (and so the container) dies with this process */
 	char *argv_area;    /* this process's argv strings, which init overwrites */
 	size_t argv_len;
+	int init_helper_fd; /* cubicle-init (helper_open), which init becomes; or -1 */
 };
 
 /* The identity of one namespace: what stat() of /proc/PID/ns/NAME shows. */
@@ -65,10 +66,6 @@ int container_create(const struct container_spec *spec, struct container *ret, c
  */
 int container_find(const struct cg_layout *l, const char *cgroup_rel, uid_t uid, int ns_flags,
 		   struct container *ret);
-
-/* Ends the container: SIGTERM to everything in it, SIGKILL after the stop
- * timeout; returns once init and every process of the namespace are gone. */
-int container_stop(struct container *c);
 
 /* The namespaces the policy asks for, as CLONE_NEW* flags. */
 int container_ns_flags(unsigned conf_namespaces);

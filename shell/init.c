@@ -7,10 +7,11 @@
  */
 #include "init.h"
 #include "creds.h"
+#include "helper.h"
 #include "mounts.h"
+#include "reaper.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,8 +21,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static noreturn void init_fail(int sync_fd, const char *msg)
@@ -42,7 +41,7 @@ static void init_setup(const struct container_spec *spec, int sync_fd,
 	const struct policy *p = spec->policy;
 	struct mount_ctx ctx = { .policy = p, .user = spec->user };
 	char err[768] = "";
-	int r, devnull;
+	int r, devnull, keep[2];
 
 	/*
 	 * Propagation first (SECURITY.md 16): the new mount namespace starts as a
@@ -98,88 +97,42 @@ static void init_setup(const struct container_spec *spec, int sync_fd,
 	}
 
 	/* PID 1 holds no host descriptor (SECURITY.md 3): stdio becomes the
-	 * container's /dev/null, everything else but the sync pipe is closed. */
+	 * container's /dev/null, everything else but the sync pipe is closed,
+	 * and the helper's (close-on-exec: it goes with the exec below). */
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0) {
 		snprintf(err, sizeof(err), "init: /dev/null: %s", strerror(errno));
 		init_fail(sync_fd, err);
 	}
-	r = util_close_fds_from(3, &sync_fd, 1);
+	keep[0] = sync_fd;
+	keep[1] = spec->init_helper_fd;
+	r = util_close_fds_from(3, keep, spec->init_helper_fd >= 0 ? 2 : 1);
 	if (r < 0) {
 		snprintf(err, sizeof(err), "init: close inherited descriptors: %s", strerror(-r));
 		init_fail(sync_fd, err);
 	}
 }
 
-/* true when PID 1 is the only process left in the namespace */
-static bool alone_in_namespace(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	bool alone = true;
-
-	if (!d)
-		return false;
-	while ((de = readdir(d))) {
-		unsigned long long pid;
-
-		if (util_parse_u64(de->d_name, &pid) == 0 && pid != 1) {
-			alone = false;
-			break;
-		}
-	}
-	closedir(d);
-	return alone;
-}
-
-static void reap_all(void)
-{
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-}
-
-static long ms_until(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-}
-
 /*
- * Signals stay blocked and are taken with sigtimedwait (tini's way): SIGCHLD
- * means reap; SIGTERM means stop the container: SIGTERM (and SIGCONT, for the
- * stopped) to every process in it, then once they are gone, or stop_timeout
- * later, init exits and the kernel SIGKILLs whatever is left in the namespace.
+ * From here on init only reaps. It becomes the cubicle-init helper for that:
+ * a static program of a few pages, where a copy of cubicle-shell would keep
+ * the shell's libraries, heap and page tables for the whole session. The
+ * exec changes nothing a joining shell checks (the helper's name is
+ * cubicle-init; uid, namespaces and pidfd stay), and the helper's descriptor
+ * was opened by the shell before the pivot, so nothing of the rootfs is run.
+ * Without the helper, init reaps as it is.
  */
-static noreturn void init_reap_loop(unsigned stop_timeout)
+static noreturn void init_become_reaper(const struct container_spec *spec)
 {
-	struct timespec deadline = { 0 };
-	bool stopping = false;
-	sigset_t all;
+	static char name[] = HELPER_INIT;
+	char timeout[32];
+	char *argv[] = { name, timeout, NULL };
 
-	sigfillset(&all);
-	for (;;) {
-		struct timespec tick = { 0, 100 * 1000 * 1000 };
-		siginfo_t info;
-		int sig;
-
-		reap_all();
-		if (stopping) {
-			if (alone_in_namespace() || ms_until(&deadline) <= 0) {
-				kill(-1, SIGKILL);
-				_exit(0);
-			}
-		}
-		sig = sigtimedwait(&all, &info, stopping ? &tick : NULL);
-		if (sig == SIGTERM && !stopping) {
-			stopping = true;
-			clock_gettime(CLOCK_MONOTONIC, &deadline);
-			deadline.tv_sec += stop_timeout;
-			kill(-1, SIGTERM);
-			kill(-1, SIGCONT);
-		}
+	if (spec->init_helper_fd >= 0) {
+		snprintf(timeout, sizeof(timeout), "--stop-timeout=%u", spec->policy->stop_timeout);
+		helper_exec(spec->init_helper_fd, argv);
 	}
+	reaper_main(spec->policy->stop_timeout);
 }
 
 noreturn void init_main(const struct container_spec *spec, int sync_fd, int parent_pidfd)
@@ -220,5 +173,5 @@ noreturn void init_main(const struct container_spec *spec, int sync_fd, int pare
 	if (util_write_all(sync_fd, ready, sizeof(ready)) < 0)
 		_exit(1);
 	close(sync_fd);
-	init_reap_loop(spec->policy->stop_timeout);
+	init_become_reaper(spec);
 }

@@ -17,6 +17,8 @@ void log_set_user(const char *user);
 
 /* stderr + syslog(LOG_ERR); the message is escaped before it reaches either */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* syslog only: something an admin should fix, that the login survives */
+void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

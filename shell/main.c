@@ -19,6 +19,7 @@
 #include "container.h"
 #include "creds.h"
 #include "env.h"
+#include "helper.h"
 #include "log.h"
 #include "record.h"
 #include "run.h"
@@ -248,7 +249,13 @@ static void ensure_container(const struct container_spec *base, struct session *
 			    strerror(-r));
 	}
 	spec.tie_to_parent = !have_session;
+	spec.init_helper_fd = helper_open(HELPER_INIT);
+	if (spec.init_helper_fd < 0)
+		log_warning("%s/%s: %s; init stays a copy of cubicle-shell", CUBICLE_LIBEXEC_DIR,
+			    HELPER_INIT, strerror(-spec.init_helper_fd));
 	r = container_create(&spec, ret, err, sizeof(err));
+	if (spec.init_helper_fd >= 0)
+		close(spec.init_helper_fd);
 	if (r < 0)
 		die(EXIT_SETUP, "%s", err);
 	if (have_session)
@@ -271,7 +278,7 @@ int main(int argc, char **argv)
 	struct env env;
 	const char *missing = "?";
 	mode_t user_umask;
-	int r, status;
+	int r;
 
 	/* 1. distrust the caller */
 	sanitize_stdio();
@@ -339,12 +346,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTTOU, SIG_IGN);
 	signal(SIGTTIN, SIG_IGN);
-	status = run_in_container(&ctr, &rs);
-
 	/* 5. without a session nobody else owns the container: it ends with its
-	 * payload. A session's container lives on for the session's other
-	 * channels; pam_cubicle ends it at logout. */
-	if (!have_session)
-		container_stop(&ctr);
-	return status;
+	 * payload (relay.c) */
+	rs.argv0 = argv[0];
+	rs.stop_container = !have_session;
+	return run_in_container(&ctr, &rs);
 }

@@ -3,7 +3,9 @@
 #include "agent.h"
 #include "creds.h"
 #include "log.h"
+#include "helper.h"
 #include "pty.h"
+#include "relay.h"
 #include "util.h"
 
 #include <errno.h>
@@ -20,11 +22,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* What the outer process passes on to the payload (SIGWINCH as a window size
- * when a terminal is relayed). */
-static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
-					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
 
 /*
  * Every disposition back to default and an empty mask (SECURITY.md 10). The
@@ -110,35 +107,6 @@ static noreturn void payload_main(const struct run_spec *rs, int tty_slave)
 	run_exec_shell(rs);
 }
 
-static int wait_status_to_exit(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return 1;
-}
-
-/* Without a terminal: forward signals until the payload ends. */
-static int wait_forwarding(pid_t payload, int sfd, int *ret_status)
-{
-	for (;;) {
-		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(si))
-			return -EIO;
-		if (si.ssi_signo == SIGCHLD) {
-			if (waitpid(payload, ret_status, WNOHANG) == payload)
-				return 0;
-			continue;
-		}
-		kill(payload, (int)si.ssi_signo);
-	}
-}
-
 static bool ns_match(const struct container *c, const struct ns_id joined[CONTAINER_NS_COUNT])
 {
 	for (size_t i = 0; i < CONTAINER_NS_COUNT; i++)
@@ -151,14 +119,22 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 {
 	struct pty pty = { .master = -1, .slave = -1 };
 	struct ns_id joined[CONTAINER_NS_COUNT];
-	cleanup_close int nsdir = -1, agent_tree = -1;
+	cleanup_close int nsdir = -1, agent_tree = -1, relay_fd = -1;
 	char inner_sock[128] = "";
 	const char *agent_sock;
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	cleanup_close int sfd = -1;
 	sigset_t mask;
-	int r, status = 0;
+	struct relay rl;
+	int r;
 	pid_t pid;
+
+	/* what the outer becomes once the payload runs: opened while the host's
+	 * files are in sight */
+	relay_fd = helper_open(HELPER_RELAY);
+	if (relay_fd < 0)
+		log_warning("%s/%s: %s; the outer process stays a copy of cubicle-shell",
+			    CUBICLE_LIBEXEC_DIR, HELPER_RELAY, strerror(-relay_fd));
 
 	/* Join through init's pidfd, then prove that what was joined is what init
 	 * reported before any user process existed: never a namespace a user
@@ -205,8 +181,8 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-		sigaddset(&mask, forwarded_signals[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(relay_signals); i++)
+		sigaddset(&mask, relay_signals[i]);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)
@@ -218,18 +194,18 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 	if (pid == 0)
 		payload_main(rs, pty.slave);
 
-	if (tty) {
+	if (tty)
 		close(steal_fd(&pty.slave));
-		pty_host_raw(&pty);
-		r = pty_relay(&pty, pid, sfd, STDOUT_FILENO, &status);
-		pty_host_restore(&pty);
-		close(pty.master);
-	} else {
-		r = wait_forwarding(pid, sfd, &status);
+	rl = (struct relay){ .payload = pid,
+			     .sfd = sfd,
+			     .master = tty ? pty.master : -1,
+			     .init_pidfd = rs->stop_container ? c->pidfd : -1,
+			     .init_pid = c->pid,
+			     .stop_timeout = c->stop_timeout };
+	if (relay_fd >= 0) {
+		r = relay_exec(relay_fd, &rl, rs->argv0);
+		log_warning("%s/%s: %s; the outer process stays a copy of cubicle-shell",
+			    CUBICLE_LIBEXEC_DIR, HELPER_RELAY, strerror(-r));
 	}
-	if (r < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
-	return wait_status_to_exit(status);
+	return relay_main(&rl);
 }

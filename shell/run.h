@@ -22,10 +22,14 @@ struct run_spec {
 	struct env *env;
 	mode_t umask;
 	uid_t uid;
+	const char *argv0;   /* cubicle-shell's own, kept by the outer process */
+	bool stop_container; /* no session owns it: it ends with the payload */
 };
 
 /* Returns the exit status for cubicle-shell: the payload's code, 128+N for
- * signal N (126/127 came from the payload when its exec failed). */
+ * signal N (126/127 came from the payload when its exec failed). Where the
+ * cubicle-relay helper can run, the outer process becomes it once the
+ * payload runs (relay.h), and exits with that status itself. */
 int run_in_container(const struct container *c, const struct run_spec *rs);
 
 /* chdir, umask, close every descriptor above 2, exec the shell; on failure

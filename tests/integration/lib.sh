@@ -399,10 +399,17 @@ ct_root_setup() {
 
 	# The shell and the module of the tests read the test's config and keep
 	# their session records in the test's run directory.
+	# The helpers sit in their own LIBEXECDIR, as installed.
 	if make -s -C "$CT_REPO" B="$CT_ROOT/build" SYSCONFDIR="$CT_ROOT/etc" RUNDIR="$CT_RUN" \
+		LIBEXECDIR="$CT_LIBEXEC" \
 		"$CT_ROOT/build/cubicle-shell" "$CT_ROOT/build/pam_cubicle.so" \
-		"$CT_ROOT/build/cubiclectl" >>"$log" 2>&1 &&
+		"$CT_ROOT/build/cubiclectl" "$CT_ROOT/build/cubicle-init" \
+		"$CT_ROOT/build/cubicle-relay" "$CT_ROOT/build/cubicle-watch" >>"$log" 2>&1 &&
 		install -m 0755 "$CT_ROOT/build/cubicle-shell" "$CT_SHELL" &&
+		install -d -m 0755 "$CT_LIBEXEC" &&
+		install -m 0755 "$CT_ROOT/build/cubicle-init" "$CT_ROOT/build/cubicle-watch" \
+			"$CT_LIBEXEC/" &&
+		install -m 0711 "$CT_ROOT/build/cubicle-relay" "$CT_LIBEXEC/" &&
 		install -m 0644 "$CT_ROOT/build/pam_cubicle.so" "$CT_MODULE" &&
 		setcap "$CT_SHELL_CAPS" "$CT_SHELL" >>"$log" 2>&1 &&
 		gcc -O2 -Wall -Wextra -Werror -o "$CT_PAMDRIVE" \
@@ -504,6 +511,7 @@ _ct_cgroup_cleanup() {
 _ct_paths() {
 	CT_SHELL=$CT_ROOT/bin/cubicle-shell
 	CT_MODULE=$CT_ROOT/bin/pam_cubicle.so
+	CT_LIBEXEC=$CT_ROOT/libexec
 	CT_PAMDRIVE=$CT_ROOT/bin/pamdrive
 	CT_RUN=$CT_ROOT/run
 	CT_CGROOT=$(cat "$CT_ROOT/cgroot" 2>/dev/null || true)

@@ -55,6 +55,12 @@ fi
 assert_eq "$(normalize_caps "$installed_caps")" "$(normalize_caps "$CT_SHELL_CAPS")" \
 	"... and the ones the Makefile's SHELL_CAPS names"
 assert_eq "$(getcap "$sbin/cubiclectl" 2>/dev/null)" "" "cubiclectl has no file capabilities"
+libexec=$dest/usr/local/libexec/cubicle
+assert_eq "$(stat -c '%a %U:%G %n' "$libexec"/* 2>&1)" \
+	"755 root:root $libexec/cubicle-init"$'\n'"711 root:root $libexec/cubicle-relay"$'\n'"755 root:root $libexec/cubicle-watch" \
+	"the helpers are installed in LIBEXECDIR (cubicle-relay not readable by users)"
+assert_eq "$(getcap "$libexec"/* 2>/dev/null)" "" "... without file capabilities"
+assert_match "$(file -b "$libexec/cubicle-init")" "statically linked" "... and statically linked"
 pamdir=$(make -s -C "$CT_REPO" --no-print-directory -f Makefile -f - print-pamdir <<<'print-pamdir: ; @echo $(PAMDIR)')
 module=$dest$pamdir/pam_cubicle.so
 assert_eq "$(stat -c '%a %U:%G' "$module" 2>&1)" "644 root:root" \
@@ -76,6 +82,7 @@ assert_exit 0 "make uninstall"
 assert_file_absent "$sbin/cubicle-shell" "uninstall removes cubicle-shell"
 assert_file_absent "$sbin/cubiclectl" "uninstall removes cubiclectl"
 assert_file_absent "$module" "uninstall removes pam_cubicle.so"
+assert_file_absent "$libexec" "uninstall removes the helpers and their directory"
 assert_eq "$(sha256sum <"$conf" 2>&1)" "$changed" "uninstall keeps a changed config"
 
 cp "$CT_REPO/conf/cubicle.conf" "$conf"

@@ -123,6 +123,9 @@ if command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && comman
 		multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 		for want in "-rwxr-xr-x root/root ./usr/sbin/cubicle-shell" \
 			"-rwxr-xr-x root/root ./usr/sbin/cubiclectl" \
+			"-rwxr-xr-x root/root ./usr/libexec/cubicle/cubicle-init" \
+			"-rwx--x--x root/root ./usr/libexec/cubicle/cubicle-relay" \
+			"-rwxr-xr-x root/root ./usr/libexec/cubicle/cubicle-watch" \
 			"-rw-r--r-- root/root ./lib/$multiarch/security/pam_cubicle.so" \
 			"-rw-r--r-- root/root ./etc/cubicle/cubicle.conf" \
 			"drwxr-xr-x root/root ./etc/cubicle/cubicle.conf.d/" \

@@ -180,6 +180,27 @@ assert_true "within seconds its record and cgroup are gone (pam_cubicle's watche
 ct_diag "service killed -> session ended: $(($(ct_now_ms) - t0)) ms"
 assert_eq "$(ct_user_live_procs "$U")" "" "... and its command is killed"
 
+# ---- ... also where the cubicle-watch helper cannot be run ----
+# A libexec directory others can write is not trusted: the watcher then
+# stays a fork of the service and still does its work.
+chmod g+w "$CT_LIBEXEC"
+rm -f "$CT_W/hold"
+"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --hold "$CT_W/hold" --die-after-open \
+	-- /bin/sleep 300 >"$CT_W/die.out" 2>&1 &
+driver=$!
+ct_poll 10 test -s "$CT_W/hold" || ct_bail "no session: $(cat "$CT_W/die.out")"
+dsid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
+watcher=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$dsid")
+# settled: waiting on the service's pidfd (after the helper was tried)
+ct_poll 5 grep -q poll "/proc/$watcher/wchan" || true
+assert_eq "$(readlink "/proc/$watcher/exe")" "$(readlink -f "$CT_PAMDRIVE")" \
+	"an untrusted libexec directory: the watcher stays a fork of the service"
+rm -f "$CT_W/hold"
+wait "$driver" || true
+assert_true "... and still ends the session when the service dies" ct_poll 5 gone
+chmod g-w "$CT_LIBEXEC"
+assert_eq "$(ct_user_live_procs "$U")" "" "... and its command is killed"
+
 # ---- ... and if the watcher is killed too, the next open cleans up ----
 "$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --hold "$CT_W/hold" --die-after-open \
 	-- /bin/sleep 300 >"$CT_W/die.out" 2>&1 &
@@ -190,6 +211,10 @@ watcher=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$dsid")
 assert_match "$watcher" '^[0-9]+$' "the record names the session's watcher"
 assert_eq "$(cat "/proc/$watcher/comm" 2>/dev/null)" cubicle-watch "... a process named cubicle-watch"
 assert_eq "$(stat -c %u "/proc/$watcher")" 0 "... running as root"
+assert_eq "$(readlink "/proc/$watcher/exe")" "$CT_LIBEXEC/cubicle-watch" \
+	"... which is the small cubicle-watch helper, not a copy of the service"
+assert_eq "$(tr '\0' ' ' <"/proc/$watcher/cmdline")" "cubicle-watch $CT_RUN $dsid " \
+	"... told the run directory and the session"
 assert_no_grep "^$watcher\$" "... outside the session's cgroup" "$(cat "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs")"
 kill -KILL "$watcher"
 rm -f "$CT_W/hold"

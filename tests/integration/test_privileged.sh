@@ -88,3 +88,60 @@ fi
 kill -TERM "$outer"
 ct_wait "$outer" 20
 assert_eq "$CT_RC" 143 "SIGTERM to cubicle-shell is passed on: sleep ends with 128+15"
+
+# ---- the helpers the long-lived processes become ----
+# Once the payload runs, the outer process is cubicle-relay and init is
+# cubicle-init: small static programs from LIBEXECDIR (lib/helper.h), not
+# copies of cubicle-shell. The checks above ran against them.
+ct_spawn "$U" 'echo started; exec sleep 30'
+ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
+outer=$CT_PID
+read -r init _ <"/proc/$outer/task/$outer/children" || true
+ct_diag "outer: $(readlink "/proc/$outer/exe"); init: $(readlink "/proc/$init/exe")"
+assert_eq "$(readlink "/proc/$outer/exe")" "$CT_LIBEXEC/cubicle-relay" \
+	"the outer process became the cubicle-relay helper"
+assert_match "$(tr '\0' ' ' <"/proc/$outer/cmdline")" "^$CT_SHELL payload=[0-9]+ " \
+	"... which ps shows under cubicle-shell's own argv[0]"
+assert_match "$(readlink "/proc/$init/exe")" "/cubicle-init$" "init became the cubicle-init helper"
+assert_eq "$(cat "/proc/$init/comm")" cubicle-init "... still named cubicle-init"
+kill -TERM "$outer"
+ct_wait "$outer" 20
+assert_eq "$CT_RC" 143 "through the helper, SIGTERM still reaches the payload (128+15)"
+assert_eq "$(ct_user_live_procs "$U")" "" "... and the container is gone with it"
+
+# Not trusted (a directory others can write, a file not root's): the shell
+# says so in syslog and goes on with its own copies.
+chmod g+w "$CT_LIBEXEC"
+run_with_syslog -c 'echo inside; cat /proc/1/comm'
+chmod g-w "$CT_LIBEXEC"
+ct_diag "syslog: $CT_SYSLOG"
+assert_eq "$CT_RC:$CT_OUT" "0:inside"$'\n'"cubicle-init" "an untrusted libexec directory: logins still work"
+assert_grep "cubicle-init: Operation not permitted; init stays a copy of cubicle-shell" \
+	"... and syslog names the helper and why it was not used" "$CT_SYSLOG"
+assert_grep "cubicle-relay: Operation not permitted; the outer process stays" \
+	"... for the outer process too" "$CT_SYSLOG"
+
+chown "$U" "$CT_LIBEXEC/cubicle-init"
+ct_spawn "$U" 'echo started; exec sleep 30'
+ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
+outer=$CT_PID
+read -r init _ <"/proc/$outer/task/$outer/children" || true
+assert_match "$(readlink "/proc/$init/exe")" "/cubicle-shell$" \
+	"a helper owned by the user is not run: init stays cubicle-shell"
+kill -TERM "$outer"
+ct_wait "$outer" 20
+chown root "$CT_LIBEXEC/cubicle-init"
+assert_eq "$CT_RC" 143 "... and works as before"
+
+# Run by hand, they do nothing.
+as_user "$CT_LIBEXEC/cubicle-init" --stop-timeout=1 >"$CT_W/out" 2>&1 && rc=0 || rc=$?
+assert_eq "$rc:$(cat "$CT_W/out")" "2:cubicle-init: started by cubicle-shell as PID 1 only" \
+	"cubicle-init refuses to run but as a container's PID 1"
+as_user "$CT_LIBEXEC/cubicle-relay" payload=1 sfd=0 >"$CT_W/out" 2>&1 && rc=0 || rc=$?
+assert_eq "$rc:$(cat "$CT_W/out")" "2:cubicle-relay: started by cubicle-shell only" \
+	"cubicle-relay refuses arguments that are not cubicle-shell's"
+assert_false "cubicle-relay is not readable by users (so it runs non-dumpable)" \
+	as_user head -c 1 "$CT_LIBEXEC/cubicle-relay"
+as_user "$CT_LIBEXEC/cubicle-watch" "$CT_RUN" 0123456789abcdef 3</dev/null >"$CT_W/out" 2>&1 && rc=0 || rc=$?
+assert_eq "$rc:$(cat "$CT_W/out")" "2:cubicle-watch: started by pam_cubicle only" \
+	"cubicle-watch refuses to run but as root"
