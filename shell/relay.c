@@ -13,6 +13,7 @@
 #include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const int relay_signals[8] = {
@@ -50,13 +51,28 @@ static int wait_status_to_exit(int st)
 	return 1;
 }
 
-/* Without a terminal: forward signals until the payload ends. */
-static int wait_forwarding(pid_t payload, int sfd, int *ret_status)
+/* Without a terminal: forward signals until the payload ends, or for at most
+ * for_ms milliseconds (-1: no limit; -ETIMEDOUT when it passed). */
+static int wait_forwarding(pid_t payload, int sfd, long for_ms, int *ret_status)
 {
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
+		ssize_t n;
 
+		if (for_ms >= 0) {
+			long left;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = for_ms - ((now.tv_sec - start.tv_sec) * 1000 +
+					 (now.tv_nsec - start.tv_nsec) / 1000000);
+			if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+				return -ETIMEDOUT;
+		}
+		n = read(sfd, &si, sizeof(si));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != (ssize_t)sizeof(si))
@@ -70,7 +86,7 @@ static int wait_forwarding(pid_t payload, int sfd, int *ret_status)
 	}
 }
 
-int relay_main(const struct relay *r)
+int relay_main(const struct relay *r, long for_ms)
 {
 	int status = 0, ret;
 
@@ -83,7 +99,9 @@ int relay_main(const struct relay *r)
 		if (pty.master >= 0)
 			close(pty.master);
 	} else {
-		ret = wait_forwarding(r->payload, r->sfd, &status);
+		ret = wait_forwarding(r->payload, r->sfd, for_ms, &status);
+		if (ret == -ETIMEDOUT)
+			return ret;
 	}
 	if (ret < 0) {
 		kill(r->payload, SIGKILL);

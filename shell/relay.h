@@ -27,9 +27,16 @@ struct relay {
  * terminal is relayed); SIGCHLD comes on the same signalfd. */
 extern const int relay_signals[8];
 
+/* How long the outer process of a login without a terminal waits as it is
+ * before it becomes cubicle-relay: a login that ends sooner (ssh host cmd,
+ * scp, git) never pays for the exec. */
+#define RELAY_HANDOVER_MS 100
+
 /* Relays or forwards until the payload ends; returns cubicle-shell's exit
- * status: the payload's code, or 128+N for signal N. */
-int relay_main(const struct relay *r);
+ * status: the payload's code, or 128+N for signal N. Without a terminal,
+ * for_ms >= 0 stops waiting after that many milliseconds with -ETIMEDOUT,
+ * the payload still running and nothing lost (signals stay pending). */
+int relay_main(const struct relay *r, long for_ms);
 
 /* relay_main() in the cubicle-relay helper (`fd` from helper_open), whose
  * argv[0] is `argv0` (the outer's, as ps shows it). Returns only on

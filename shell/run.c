@@ -202,10 +202,17 @@ int run_in_container(const struct container *c, const struct run_spec *rs)
 			     .init_pidfd = rs->stop_container ? c->pidfd : -1,
 			     .init_pid = c->pid,
 			     .stop_timeout = c->stop_timeout };
+	/* a login without a terminal that ends within RELAY_HANDOVER_MS never
+	 * pays for the exec (ssh host true, scp, git) */
+	if (relay_fd >= 0 && !tty) {
+		r = relay_main(&rl, RELAY_HANDOVER_MS);
+		if (r != -ETIMEDOUT)
+			return r;
+	}
 	if (relay_fd >= 0) {
 		r = relay_exec(relay_fd, &rl, rs->argv0);
 		log_warning("%s/%s: %s; the outer process stays a copy of cubicle-shell",
 			    CUBICLE_LIBEXEC_DIR, HELPER_RELAY, strerror(-r));
 	}
-	return relay_main(&rl);
+	return relay_main(&rl, -1);
 }

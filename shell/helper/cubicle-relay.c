@@ -28,5 +28,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cubicle-relay: started by cubicle-shell only\n");
 		return 2;
 	}
-	return relay_main(&r);
+	return relay_main(&r, -1);
 }

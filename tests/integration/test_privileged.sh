@@ -57,9 +57,14 @@ assert_match "$CT_SYSLOG" '^<86>.*cubicle-shell\[[0-9]+\]: user '"$U"': containe
 	"a good login is in syslog as authpriv.info"
 
 # ---- the outer process and init while a session runs ----
+# helper_is PID NAME: PID runs the LIBEXECDIR helper NAME (the outer process
+# of a login without a terminal execs it RELAY_HANDOVER_MS after the payload
+# started)
+helper_is() { [ "$(readlink "/proc/$1/exe")" = "$CT_LIBEXEC/$2" ]; }
 ct_spawn "$U" 'echo started; exec sleep 30'
 ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
 outer=$CT_PID
+ct_poll 5 helper_is "$outer" cubicle-relay || true
 assert_eq "$(cat "/proc/$outer/comm")" "cubicle-shell" "the spawned process is the outer cubicle-shell"
 status=$(cat "/proc/$outer/status")
 for k in CapInh CapPrm CapEff CapBnd CapAmb; do
@@ -93,10 +98,16 @@ assert_eq "$CT_RC" 143 "SIGTERM to cubicle-shell is passed on: sleep ends with 1
 # Once the payload runs, the outer process is cubicle-relay and init is
 # cubicle-init: small static programs from LIBEXECDIR (lib/helper.h), not
 # copies of cubicle-shell. The checks above ran against them.
+# A login without a terminal that ends within RELAY_HANDOVER_MS never pays
+# for the outer's exec.
+ct_run "$U" 'sleep 0.05; exit 3'
+assert_eq "$CT_RC" 3 "a login that ends before the hand-over keeps its exit status"
 ct_spawn "$U" 'echo started; exec sleep 30'
 ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
 outer=$CT_PID
 read -r init _ <"/proc/$outer/task/$outer/children" || true
+ct_poll 5 helper_is "$outer" cubicle-relay || true
+ct_poll 5 helper_is "$init" cubicle-init || true
 ct_diag "outer: $(readlink "/proc/$outer/exe"); init: $(readlink "/proc/$init/exe")"
 assert_eq "$(readlink "/proc/$outer/exe")" "$CT_LIBEXEC/cubicle-relay" \
 	"the outer process became the cubicle-relay helper"

@@ -49,7 +49,7 @@ session args '
 	$S -c "true SECRET-FIRST-COMMAND; sleep 300 &"
 	$S -c "cat /proc/1/cmdline | tr \"\\0\" \" \"; echo"'
 ct_diag "/proc/1/cmdline: $CT_OUT"
-assert_grep '^cubicle-init --stop-timeout=[0-9]+ ?$' \
+assert_grep '^cubicle-init( --stop-timeout=[0-9]+)? *$' \
 	"a later channel sees init as cubicle-init, not the first command" "$CT_OUT"
 
 # ---- another user holding the session's lock only delays it ----
