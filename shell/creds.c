@@ -83,6 +83,15 @@ static int caps_all_clear(void)
  * Finally everything is read back, as OpenSSH's permanently_set_uid() proves its
  * drop: a drop that cannot be shown to have happened counts as a failure.
  */
+int creds_drop_bounding(void)
+{
+	/* each drop is a new set of credentials: only what is still there */
+	for (cap_value_t c = 0; c < cap_max_bits(); c++)
+		if (prctl(PR_CAPBSET_READ, c) == 1 && cap_drop_bound(c) < 0)
+			return -errno;
+	return 0;
+}
+
 int creds_drop(enum creds_level level)
 {
 	cap_t empty;
@@ -91,11 +100,13 @@ int creds_drop(enum creds_level level)
 	if (level == CREDS_CONTAINED) {
 		if (cap_set_secbits(LOCKED_SECUREBITS) < 0)
 			return -errno;
-		for (cap_value_t c = 0; c < cap_max_bits(); c++)
-			if (cap_drop_bound(c) < 0)
-				return -errno;
+		r = creds_drop_bounding();
+		if (r < 0)
+			return r;
 	}
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	/* one call, where libcap's cap_reset_ambient() first asks cap by cap;
+	 * EINVAL: a kernel without ambient capabilities */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
 	empty = cap_init();
 	if (!empty)

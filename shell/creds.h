@@ -20,6 +20,14 @@ int creds_check_permitted(const char **ret_missing);
 /* Makes the needed permitted capabilities effective. */
 int creds_raise(void);
 
+/*
+ * Empties the bounding set (CAP_SETPCAP must be effective). It limits only
+ * what an exec can grant, so the caller keeps using its capabilities; done
+ * once before the container is made, init and the payload inherit it and
+ * creds_drop() has nothing left to drop there.
+ */
+int creds_drop_bounding(void);
+
 /* Drops privilege to `level` in a fixed order and reads the result back;
  * -EPERM if anything is left that should not be. */
 int creds_drop(enum creds_level level);

@@ -334,6 +334,9 @@ int main(int argc, char **argv)
 	r = creds_raise();
 	if (r < 0)
 		die(EXIT_SETUP, "raise capabilities: %s", strerror(-r));
+	r = creds_drop_bounding();
+	if (r < 0)
+		die(EXIT_SETUP, "empty the bounding set: %s", strerror(-r));
 
 	/* 3. ensure the container */
 	spec.policy = p;
