@@ -169,7 +169,7 @@ check: deps
 # Benchmarks (tests/bench/README.md): sudo make bench [CASE=shell,ssh,...] [QUICK=1].
 # They print figures and assert nothing; not part of `make check`.
 bench: all
-	@CASE='$(CASE)' QUICK='$(QUICK)' tests/bench/run.sh
+	@CASE='$(CASE)' QUICK='$(QUICK)' FAVORDYNMODS='$(FAVORDYNMODS)' tests/bench/run.sh
 
 # ---- analysis ----------------------------------------------------------
 

@@ -22,7 +22,9 @@
 #               20, 500, 2,000 mounts in the mount table (4 means both)
 #   5 pam       one PAM open+close pair, against the same stack without the module
 #   6 ssh       `ssh host true` through a private sshd with cubicle, against the
-#               same user with a plain shell
+#               same user with a plain shell; FAVORDYNMODS=1 measures the pair
+#               again with the cgroup2 mount option favordynmods (a host setting,
+#               changed for that measurement and put back)
 #   7 logout    from the end of a session to its cgroup being gone
 #   profile     (not part of "all") where cubicle-shell's time goes: strace -c,
 #               the slowest system calls, perf when the kernel lets it
@@ -116,6 +118,16 @@ install_missing
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 . "$here/../integration/lib.sh"
 
+# FAVORDYNMODS=1 (case ssh): the cgroup2 mount whose options the case
+# changed, and the options to put back (on any exit too)
+FDM_MOUNT='' FDM_OPTS=''
+fdm_restore() {
+	[ -n "$FDM_MOUNT" ] || return 0
+	mount --options-mode ignore -o "remount,$FDM_OPTS" "$FDM_MOUNT" ||
+		echo "run.sh: could not put back the options $FDM_OPTS of $FDM_MOUNT" >&2
+	FDM_MOUNT=''
+}
+
 BG_PIDS=()     # background helpers (holds, mount namespace holders, sshd): by pid
 SSHD_NS=()     # the private sshds' mount namespaces: their connection processes
 # shellcheck disable=SC2317 # called from the EXIT trap
@@ -138,6 +150,7 @@ on_exit() {
 			[ "$(readlink "$dir/ns/mnt" 2>/dev/null)" != "$ns" ] || kill -KILL "${dir#/proc/}" 2>/dev/null
 		done
 	done
+	fdm_restore
 	ct_root_cleanup
 	exit "$rc"
 }
@@ -669,7 +682,38 @@ case_ssh() {
 	timeit -n "$N_SSH" -c ssh \
 		"ssh host true, plain shell (/bin/sh), no pam_cubicle" ssh "${opts[@]}" -p "$port_plain" "$US@127.0.0.1" true \
 		::: "ssh host true, pam_cubicle + cubicle-shell" ssh "${opts[@]}" -p "$port_cub" "$US@127.0.0.1" true
+	[ "${FAVORDYNMODS:-}" != 1 ] || ssh_favordynmods "$port_plain" "$port_cub" "${opts[@]}"
 	case_end
+}
+
+# ssh_favordynmods PORT_PLAIN PORT_CUBICLE SSH_OPTION...: the same pair again
+# with the cgroup2 mount's favordynmods option on (the admin's choice that
+# makes cgroup migrations skip the RCU grace period), then the options as
+# they were. It changes a host setting for the length of one measurement.
+ssh_favordynmods() {
+	local plain=$1 cub=$2 m super
+	shift 2
+	m=$(ct_cgroup_mount cgroup2)
+	if [ -z "$m" ]; then
+		note ssh "FAVORDYNMODS=1: no cgroup2 mount, nothing measured"
+		return 0
+	fi
+	super=$(awk -v m="$m" '$5 == m { print $NF; exit }' /proc/self/mountinfo)
+	if [[ ",$super," == *,favordynmods,* ]]; then
+		note ssh "FAVORDYNMODS=1: $m has favordynmods already: the rows above are with it"
+		return 0
+	fi
+	FDM_MOUNT=$m FDM_OPTS=$super
+	if ! mount --options-mode ignore -o "remount,$super,favordynmods" "$m"; then
+		FDM_MOUNT=''
+		note ssh "FAVORDYNMODS=1: this kernel refused favordynmods on $m"
+		return 0
+	fi
+	note ssh "FAVORDYNMODS=1: [favordynmods] rows with $m remounted $super,favordynmods, then put back to $super"
+	timeit -n "$N_SSH" -c ssh \
+		"[favordynmods] ssh host true, plain shell (/bin/sh), no pam_cubicle" ssh "$@" -p "$plain" "$US@127.0.0.1" true \
+		::: "[favordynmods] ssh host true, pam_cubicle + cubicle-shell" ssh "$@" -p "$cub" "$US@127.0.0.1" true
+	fdm_restore
 }
 
 # ---- 7: logout ---------------------------------------------------------------------
@@ -833,6 +877,8 @@ goals() {
 			printf "  %-52s %6.2fx   goal >= 5x\n", "firejail / cubicle-shell", pr[k]
 		if ((k = find("ssh", "pam_cubicle + cubicle-shell")))
 			printf "  %-52s %+6.1f %%   goal <= +3 %%\n", "ssh login, cubicle against a plain shell", (pr[k] - 1) * 100
+		if ((k = find("ssh", "[favordynmods] ssh host true, pam_cubicle")))
+			printf "  %-52s %+6.1f %%   goal <= +3 %%\n", "... with the cgroup2 mount option favordynmods", (pr[k] - 1) * 100
 		for (i = 1; i <= nk; i++) if (cs[i] == "memory" && index(lab[i], "cubicle, all three"))
 			printf "  %-52s %6.0f KiB goal <= 200 KiB\n", "user-space PSS per session, " brk(lab[i]), med[i]
 		for (i = 1; i <= nk; i++) if (cs[i] == "memory" && index(lab[i], "cubicle minus plain") && !index(lab[i], "of which"))
