@@ -67,6 +67,7 @@ bool cg_force_no_kill_file;
 #define CG_DEPTH_MAX	   64 /* components of <base>/<user>/<sid> */
 #define CG_WALK_DEPTH_MAX  32 /* cgroups beneath a killed one */
 #define CG_MOUNTS_MAX	   32 /* cgroup mounts looked at in mountinfo */
+#define MOUNTINFO_BUF	   (64 * 1024)
 #define CG_KILL_GRACE_NS   (50 * CG_NSEC_PER_MSEC)
 #define CG_FREEZE_WAIT_NS  (100 * CG_NSEC_PER_MSEC)
 #define CG_POLL_MIN_MS	   2
@@ -474,14 +475,20 @@ static bool list_has(const char *list, const char *word)
  */
 static int read_mounts(const char *mountinfo, struct cg_mount *ret, size_t max, size_t *ret_n)
 {
-	FILE *f = fopen(mountinfo, "re");
+	cleanup_free char *buf = malloc(MOUNTINFO_BUF);
+	FILE *f = NULL;
 	char *line = NULL;
 	size_t cap = 0, n = 0;
 
+	if (!buf)
+		return -ENOMEM;
+	f = fopen(mountinfo, "re");
 	if (!f)
 		return -errno;
-	/* one read for a table of some hundred mounts, not one per KiB */
-	setvbuf(f, NULL, _IOFBF, 64 * 1024);
+	/* one read for a table of some hundred mounts: with no buffer of its
+	 * own, stdio reads procfs 1 KiB (st_blksize) at a time, 200 system
+	 * calls for a table of 2,000 mounts */
+	setvbuf(f, buf, _IOFBF, MOUNTINFO_BUF);
 	while (getline(&line, &cap, f) > 0) {
 		char *field[6], *fstype = NULL, *superopts = NULL, *save = NULL, *tok;
 		size_t nf = 0;
