@@ -61,6 +61,11 @@ struct cg_limits {
  */
 int cg_detect(struct cg_layout *ret);
 
+/* cg_detect() through the layout pam_cubicle keeps in <run_dir>/cgroups, used
+ * only once checked against the system as it is now (lib/cgroup-cache.c);
+ * root writes it anew when it had to detect. */
+int cg_detect_cached(const char *run_dir, struct cg_layout *ret);
+
 /* The same, with libcgroup naming the v1 mount points (checked against
  * mountinfo); for cubiclectl. The login path uses cg_detect(): see cgroup.c
  * for why. */

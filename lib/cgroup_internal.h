@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * For tests: the hierarchies are plain directories, not cgroupfs. A control
@@ -29,6 +30,12 @@ typedef int (*cg_v1_oracle)(const char *ctrl, char *buf, size_t len);
 
 int cg_detect_from(const char *mountinfo, const char *self_cgroup, cg_v1_oracle oracle,
 		   struct cg_layout *ret);
+
+/* The cache of cg_detect_cached() in directory dirfd, with /proc/self/cgroup
+ * named: save (0 or -errno), and load, which checks it and the file's
+ * owner (-ESTALE: the system changed since; -EBADMSG: not a layout file). */
+int cg_layout_save_at(int dirfd, const char *self_cgroup, const struct cg_layout *l);
+int cg_layout_load_at(int dirfd, const char *self_cgroup, uid_t owner, struct cg_layout *ret);
 
 /* ---- common helpers (cgroup.c) ------------------------------------------ */
 

@@ -30,7 +30,7 @@ int session_env_init(struct session_env *env, const char *run_dir, char *err, si
 
 	memset(env, 0, sizeof(*env));
 	env->run_dir = run_dir ? run_dir : CUBICLE_RUN_DIR;
-	r = cg_detect(&env->layout);
+	r = cg_detect_cached(env->run_dir, &env->layout);
 	if (r < 0)
 		snprintf(err, errlen, "find the cgroup hierarchies: %s", strerror(-r));
 	return r;

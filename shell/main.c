@@ -183,7 +183,7 @@ static bool check_session(const struct policy *p, const struct env *env, struct 
 		    r == -ENOENT ? "no such session" : strerror(-r));
 	if (ret->rec.uid != getuid())
 		die(EXIT_SETUP, "session %s belongs to another user", id);
-	r = cg_detect(&ret->layout);
+	r = cg_detect_cached(CUBICLE_RUN_DIR, &ret->layout);
 	if (r < 0)
 		die(EXIT_SETUP, "session %s: find the cgroup hierarchies: %s", id, strerror(-r));
 	r = cg_pid_in(&ret->layout, getpid(), ret->rec.cgroup);

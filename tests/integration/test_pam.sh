@@ -49,6 +49,14 @@ drive() {
 		>"$CT_W/out" 2>"$CT_W/err" || CT_RC=$?
 	_ct_read_output "$CT_W/out" "$CT_W/err"
 }
+no_live_procs() { [ -z "$(ct_user_live_procs "$1")" ]; }
+# user_procs_where USER: each live process of USER, its state and cgroups
+user_procs_where() {
+	local pid name
+	ct_user_live_procs "$1" | while read -r pid name; do
+		echo "$pid $name $(grep State "/proc/$pid/status" 2>/dev/null) $(tr '\n' ' ' <"/proc/$pid/cgroup" 2>/dev/null)"
+	done
+}
 # leftovers: cgroups under CT_CGROOT/USER and records
 leftovers() {
 	local m
@@ -89,6 +97,29 @@ rm -f "$CT_W/hold"
 wait "$driver" || true
 assert_grep '^close=0 ' "close succeeds" "$(cat "$CT_W/hold.out")"
 assert_eq "$(leftovers "$U")" "" "after close: no cgroup, no user node, no record"
+
+# ---- the cgroup layout kept for the next login (lib/cgroup-cache.c) ----
+cache=$CT_RUN/cgroups
+assert_eq "$(stat -c '%U %a' "$cache" 2>&1)" "root 644" "open keeps the cgroup layout in <run_dir>/cgroups, root's, 0644"
+for m in "${all_mounts[@]}"; do
+	assert_grep " $m\$" "... naming $m" "$(cat "$cache")"
+done
+# A layout naming a directory that is no hierarchy's root is not believed:
+# the session is made in the real hierarchies and the file written anew.
+mkdir -p "$CT_W/not-a-cgroup"
+sed -i "s| $pids_mount\$| $CT_W/not-a-cgroup|" "$cache"
+drive "$U" -- "$CT_SHELL" -c 'echo in-session'
+assert_eq "$CT_RC" 0 "a login with a tampered layout file works"
+assert_grep '^in-session$' "... and runs its command" "$CT_OUT"
+assert_eq "$(ct_user_live_procs "$U")" "" "... and nothing of it is left after close"
+assert_no_grep "not-a-cgroup" "... which was detected again and rewritten" "$(cat "$cache")"
+assert_eq "$(find "$CT_W/not-a-cgroup" -mindepth 1 | wc -l)" 0 "... and nothing was made in the directory it named"
+printf 'garbage\n' >"$cache"
+drive "$U" -- "$CT_SHELL" -c 'echo in-session'
+assert_eq "$CT_RC" 0 "a login with a garbled layout file works"
+assert_grep '^in-session$' "... and runs its command" "$CT_OUT"
+assert_grep "^key " "... which is rewritten" "$(cat "$cache")"
+assert_eq "$(leftovers "$U")" "" "... and nothing is left after close"
 
 # ---- cubicle-shell through PAM: only its own, real session counts ----
 drive "$U" -- "$CT_SHELL" -c 'echo in-session; exec probe'
@@ -178,6 +209,8 @@ gone() { [ ! -e "$CT_RUN/sessions/$dsid" ] && [ -z "$(leftovers "$U")" ]; }
 t0=$(ct_now_ms)
 assert_true "within seconds its record and cgroup are gone (pam_cubicle's watcher)" ct_poll 5 gone
 ct_diag "service killed -> session ended: $(($(ct_now_ms) - t0)) ms"
+# (a process the kill reached may take a moment to finish exiting)
+ct_poll 3 no_live_procs "$U" || ct_diag "$(user_procs_where "$U")"
 assert_eq "$(ct_user_live_procs "$U")" "" "... and its command is killed"
 
 # ---- ... also where the cubicle-watch helper cannot be run ----
@@ -199,6 +232,8 @@ rm -f "$CT_W/hold"
 wait "$driver" || true
 assert_true "... and still ends the session when the service dies" ct_poll 5 gone
 chmod g-w "$CT_LIBEXEC"
+# (a process the kill reached may take a moment to finish exiting)
+ct_poll 3 no_live_procs "$U" || ct_diag "$(user_procs_where "$U")"
 assert_eq "$(ct_user_live_procs "$U")" "" "... and its command is killed"
 
 # ---- ... and if the watcher is killed too, the next open cleans up ----

@@ -1286,6 +1286,160 @@ static void test_detect_real(void **state)
 	}
 }
 
+
+/* ---- the layout kept for the next reader (cgroup-cache.c) ------------------ */
+
+struct cache_dir {
+	char path[64];
+	int fd;
+};
+
+static void cache_dir_make(struct cache_dir *d)
+{
+	snprintf(d->path, sizeof(d->path), "/tmp/cubicle-test-cache.XXXXXX");
+	assert_non_null(mkdtemp(d->path));
+	d->fd = open(d->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(d->fd >= 0);
+}
+
+static void cache_dir_remove(struct cache_dir *d)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/cgroups", d->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/self", d->path);
+	unlink(p);
+	close(d->fd);
+	assert_int_equal(rmdir(d->path), 0); /* no temp file left behind */
+}
+
+/* the real layout, or a skip where this machine has none */
+static void real_layout(struct cg_layout *l)
+{
+	int r = cg_detect(l);
+
+	if (r == -ENOENT)
+		skip_because("no cgroup hierarchy mounted here");
+	assert_int_equal(r, 0);
+}
+
+/* Replaces `from` by `to` in the cache file (same length or not). */
+static void cache_edit(struct cache_dir *d, const char *from, const char *to)
+{
+	char p[128], buf[8192], out[8192], *at;
+	int fd;
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "%s/cgroups", d->path);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = util_read_all(fd, buf, sizeof(buf));
+	close(fd);
+	assert_true(n > 0);
+	at = strstr(buf, from);
+	assert_non_null(at);
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - buf), buf, to, at + strlen(from));
+	fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, out, strlen(out)), 0);
+	close(fd);
+}
+
+static void test_layout_cache(void **state)
+{
+	struct cg_layout l, back;
+	struct cache_dir d;
+	struct stat st;
+	char p[128];
+
+	(void)state;
+	real_layout(&l);
+	cache_dir_make(&d);
+	assert_int_equal(cg_layout_save_at(d.fd, "/proc/self/cgroup", &l), 0);
+	snprintf(p, sizeof(p), "%s/cgroups", d.path);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(cg_layout_load_at(d.fd, "/proc/self/cgroup", geteuid(), &back), 0);
+	assert_int_equal(back.n, l.n);
+	for (size_t i = 0; i < l.n; i++) {
+		assert_string_equal(back.h[i].mount, l.h[i].mount);
+		assert_string_equal(back.h[i].name, l.h[i].name);
+		assert_int_equal(back.h[i].v2, l.h[i].v2);
+		assert_int_equal(back.h[i].ctrls, l.h[i].ctrls);
+	}
+	assert_string_equal(back.proc, "/proc");
+	cache_dir_remove(&d);
+}
+
+static void test_layout_cache_refused(void **state)
+{
+	struct cg_layout l, back;
+	struct cache_dir d;
+	struct stat st;
+	char self[128], line[600], dev[32];
+	FILE *f;
+
+	(void)state;
+	real_layout(&l);
+	cache_dir_make(&d);
+	assert_int_equal(cg_layout_save_at(d.fd, "/proc/self/cgroup", &l), 0);
+
+	/* another owner than the one asked for */
+	assert_int_equal(cg_layout_load_at(d.fd, "/proc/self/cgroup", geteuid() + 1, &back),
+			 -EPERM);
+
+	/* a hierarchy came (or went) since: /proc/self/cgroup differs */
+	snprintf(self, sizeof(self), "%s/self", d.path);
+	f = fopen(self, "w");
+	assert_non_null(f);
+	fprintf(f, "42:net_cls:/\n0::/\n");
+	fclose(f);
+	assert_int_equal(cg_layout_load_at(d.fd, self, geteuid(), &back), -ESTALE);
+
+	/* a mount point on another device now (remounted) */
+	assert_int_equal(stat(l.h[0].mount, &st), 0);
+	snprintf(dev, sizeof(dev), " %llu ", (unsigned long long)st.st_dev);
+	cache_edit(&d, dev, " 1 ");
+	assert_int_equal(cg_layout_load_at(d.fd, "/proc/self/cgroup", geteuid(), &back), -ESTALE);
+
+	/* a directory that is no cgroup hierarchy's root (the cache dir itself) */
+	assert_int_equal(cg_layout_save_at(d.fd, "/proc/self/cgroup", &l), 0);
+	assert_int_equal(stat(d.path, &st), 0);
+	snprintf(line, sizeof(line), "h v1 1 %llu memory %s\n", (unsigned long long)st.st_dev,
+		 d.path);
+	{
+		char p[128];
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/cgroups", d.path);
+		fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(util_write_all(fd, line, strlen(line)), 0);
+		close(fd);
+	}
+	assert_int_equal(cg_layout_load_at(d.fd, "/proc/self/cgroup", geteuid(), &back), -ESTALE);
+
+	/* not a layout file */
+	assert_int_equal(cg_layout_save_at(d.fd, "/proc/self/cgroup", &l), 0);
+	cache_edit(&d, "\nh ", "\nhierarchy ");
+	assert_int_equal(cg_layout_load_at(d.fd, "/proc/self/cgroup", geteuid(), &back), -EBADMSG);
+
+	/* a symlink in its place is never followed */
+	{
+		char p[128];
+
+		snprintf(p, sizeof(p), "%s/cgroups", d.path);
+		unlink(p);
+		assert_int_equal(symlink("/proc/self/cgroup", p), 0);
+		assert_int_equal(cg_layout_load_at(d.fd, "/proc/self/cgroup", geteuid(), &back),
+				 -ELOOP);
+	}
+	cache_dir_remove(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1325,6 +1479,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detect_v1_comounted, setup_detect,
 						teardown_detect),
 		cmocka_unit_test(test_detect_real),
+		cmocka_unit_test(test_layout_cache),
+		cmocka_unit_test(test_layout_cache_refused),
 #undef EACH
 	};
 
