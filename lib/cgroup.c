@@ -50,6 +50,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ bool cg_force_no_kill_file;
 #define MOUNTINFO_BUF	   (64 * 1024)
 #define CG_KILL_GRACE_NS   (50 * CG_NSEC_PER_MSEC)
 #define CG_FREEZE_WAIT_NS  (100 * CG_NSEC_PER_MSEC)
-#define CG_POLL_MIN_MS	   2
+#define CG_POLL_MIN_MS	   1
 #define CG_POLL_MAX_MS	   20
 #define CG_CPU_PERCENT_MAX 1000000u /* 10000 CPUs */
 #define CG_CPU_WEIGHT_MAX  10000u
@@ -1206,6 +1207,45 @@ static void signal_round(const struct cg_layout *l, const char *rel, uint64_t de
 	free(k.seen);
 }
 
+/*
+ * Waits until rel may have emptied: a step of a backoff that doubles, cut
+ * short where a v2 hierarchy says so. cgroup.events changes ("populated 0")
+ * and poll() wakes on POLLPRI, so a logout does not sleep through the rest
+ * of a step after the last process died (on a hybrid host the v2 leaf holds
+ * the same processes as the v1 ones). The kernel sends that notification at
+ * most every 10 ms per file, so a cgroup that filled up moments before is
+ * still checked at the end of each step.
+ */
+static void wait_emptied(const struct cg_layout *l, const char *rel, unsigned *delay,
+			 uint64_t deadline)
+{
+	for (size_t i = 0; i < l->n && !cg_fake_fs; i++) {
+		char path[PATH_MAX], buf[256];
+		cleanup_close int fd = -1;
+		struct pollfd pfd;
+		uint64_t now = cg_now_ns();
+		int ms;
+
+		if (!l->h[i].v2 || cg_path(&l->h[i], rel, "cgroup.events", path, sizeof(path)) < 0)
+			continue;
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		/* the read arms the notification; "populated 0" already: done */
+		if (pread(fd, buf, sizeof(buf) - 1, 0) < 0)
+			break;
+		buf[sizeof(buf) - 1] = '\0';
+		if (strstr(buf, "populated 0"))
+			return;
+		ms = now >= deadline ? 0 : (int)((deadline - now) / CG_NSEC_PER_MSEC);
+		pfd = (struct pollfd){ .fd = fd, .events = POLLPRI };
+		poll(&pfd, 1, ms < (int)*delay ? ms : (int)*delay);
+		*delay = *delay * 2 > CG_POLL_MAX_MS ? CG_POLL_MAX_MS : *delay * 2;
+		return;
+	}
+	cg_poll_sleep(delay, deadline);
+}
+
 int cg_kill(const struct cg_layout *l, const char *rel, unsigned timeout_ms)
 {
 	uint64_t start = cg_now_ns();
@@ -1240,7 +1280,7 @@ int cg_kill(const struct cg_layout *l, const char *rel, unsigned timeout_ms)
 			return r < 0 ? r : 0;
 		if (cg_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		cg_poll_sleep(&delay, deadline);
+		wait_emptied(l, rel, &delay, deadline);
 	}
 }
 
