@@ -249,11 +249,17 @@ for d in "$RUNDIR" /run/sshd; do
 	[ -e "$d" ] || grep -qx "$d" "$STATE/made" || echo "$d" >>"$STATE/made"
 done
 
-say "building the demo's cubicle-shell, pam_cubicle.so and cubiclectl"
+say "building the demo's cubicle-shell, its helpers, pam_cubicle.so and cubiclectl"
 # its own copy: reads the demo's config, keeps its records in $RUNDIR
 make -s -C "$REPO" B="$STATE/build" SYSCONFDIR="$STATE/etc" RUNDIR="$RUNDIR" \
-	"$STATE/build/cubicle-shell" "$STATE/build/pam_cubicle.so" "$STATE/build/cubiclectl"
+	LIBEXECDIR="$STATE/libexec" "$STATE/build/cubicle-shell" "$STATE/build/pam_cubicle.so" \
+	"$STATE/build/cubiclectl" "$STATE/build/cubicle-init" "$STATE/build/cubicle-relay" \
+	"$STATE/build/cubicle-watch"
 install -m 0755 "$STATE/build/cubicle-shell" "$STATE/bin/cubicle-shell"
+# the small static programs a session's long-lived processes become
+install -d -m 0755 "$STATE/libexec"
+install -m 0755 "$STATE/build/cubicle-init" "$STATE/build/cubicle-watch" "$STATE/libexec/"
+install -m 0711 "$STATE/build/cubicle-relay" "$STATE/libexec/"
 setcap "$(sed -n 's/^SHELL_CAPS *= *//p' "$REPO/Makefile")" "$STATE/bin/cubicle-shell"
 install -m 0644 "$STATE/build/pam_cubicle.so" "$STATE/bin/pam_cubicle.so"
 install -m 0755 "$STATE/build/cubiclectl" "$CTL"
