@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "session.h"
 #include "helper.h"
+#include "watchd.h"
 #include "names.h"
 #include "util.h"
 
@@ -138,16 +139,13 @@ static int remove_cgroups(const struct session_env *env, uid_t uid, const char *
 	return r;
 }
 
-void session_watch(const struct session_env *env, const char *run_dir, const char *id, int caller)
+void session_end_orphan(const struct session_env *env, const char *run_dir, const char *id)
 {
-	struct pollfd pfd = { .fd = caller, .events = POLLIN };
 	struct session_env found;
 	cleanup_close int dirfd = -1;
 	char err[512];
 	struct rec rec;
 
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
 	if (!env) {
 		/* after a normal close the record is gone: nothing to find */
 		dirfd = rec_dir_open(run_dir, false);
@@ -163,6 +161,15 @@ void session_watch(const struct session_env *env, const char *run_dir, const cha
 	if (session_close(env, id, 0, NULL, err, sizeof(err)) < 0)
 		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_cubicle: session %s: its service ended: %s", id,
 		       err);
+}
+
+void session_watch(const struct session_env *env, const char *run_dir, const char *id, int caller)
+{
+	struct pollfd pfd = { .fd = caller, .events = POLLIN };
+
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	session_end_orphan(env, run_dir, id);
 }
 
 /* Puts `fd` on descriptor `target` without close-on-exec; -errno. */
@@ -189,15 +196,12 @@ static int fd_move_to(int fd, int target)
  * copy of sshd's address space (its libraries, heap and page tables). Where
  * the helper cannot be run, it watches as it is.
  */
-static noreturn void watcher_main(const struct session_env *env, const char *id, int caller)
+/* A clean process: no terminal, no handler or mask of the service's, and
+ * none of its descriptors but `keep` (its sockets must close when it does). */
+static void become_clean(int keep)
 {
-	static char name[] = HELPER_WATCH;
-	char run_dir[PATH_MAX], id_arg[REC_ID_LEN + 1];
-	char *argv[] = { name, run_dir, id_arg, NULL };
-	int null, r;
+	int null;
 
-	/* a clean process: no terminal, no handler or mask of the service's, and
-	 * none of its descriptors (its sockets must close when it does) */
 	setsid();
 	prctl(PR_SET_NAME, "cubicle-watch");
 	for (int sig = 1; sig < SIGRTMIN; sig++)
@@ -206,8 +210,17 @@ static noreturn void watcher_main(const struct session_env *env, const char *id,
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
 		_exit(1);
-	util_close_fds_from(3, &caller, 1);
+	util_close_fds_from(3, &keep, 1);
+}
 
+static noreturn void watcher_main(const struct session_env *env, const char *id, int caller)
+{
+	static char name[] = HELPER_WATCH;
+	char run_dir[PATH_MAX], id_arg[REC_ID_LEN + 1];
+	char *argv[] = { name, run_dir, id_arg, NULL };
+	int r;
+
+	become_clean(caller);
 	r = fd_move_to(caller, WATCH_CALLER_FD);
 	if (r == 0) {
 		caller = WATCH_CALLER_FD;
@@ -224,10 +237,70 @@ static noreturn void watcher_main(const struct session_env *env, const char *id,
 	_exit(0);
 }
 
+/* The shared watcher's process (second fork): cubicle-watch --serve, told
+ * on WATCH_CALLER_FD (the ready pipe) once it listens. */
+static noreturn void watchd_main(const char *run_dir, int ready)
+{
+	static char name[] = HELPER_WATCH, serve[] = "--serve";
+	char dir[PATH_MAX];
+	char *argv[] = { name, serve, dir, NULL };
+	int helper;
+
+	become_clean(ready);
+	snprintf(dir, sizeof(dir), "%s", run_dir);
+	if (fd_move_to(ready, WATCH_CALLER_FD) < 0)
+		_exit(1);
+	helper = helper_open(HELPER_WATCH);
+	if (helper >= 0)
+		helper_exec(helper, argv);
+	_exit(1); /* the opener watches its session itself */
+}
+
+/* Starts the shared watcher (double fork) and returns once it listens. */
+static int spawn_watchd(const char *run_dir)
+{
+	cleanup_close int rd = -1, wr = -1;
+	struct pollfd pfd;
+	sigset_t chld, old;
+	pid_t child;
+	char c = 0;
+	int fds[2], r = -EIO;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	rd = fds[0];
+	wr = fds[1];
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	child = fork();
+	if (child == 0) {
+		close(rd);
+		if (fork() == 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			watchd_main(run_dir, wr);
+		}
+		_exit(0);
+	}
+	if (child > 0) {
+		close(steal_fd(&wr));
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		pfd = (struct pollfd){ .fd = rd, .events = POLLIN };
+		if (poll(&pfd, 1, 5000) == 1 && read(rd, &c, 1) == 1 && c == 'R')
+			r = 0;
+	} else {
+		r = -errno;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 /* Starts the watcher (double fork, so the service never has to reap it);
  * returns its pid, or -errno. SIGCHLD stays blocked meanwhile, so that the
  * service's own handler never sees the short-lived middle child. */
-static pid_t spawn_watcher(const struct session_env *env, const char *id, pid_t caller)
+static pid_t spawn_watcher(const struct session_env *env, const char *id, pid_t caller,
+			   bool *ret_shared)
 {
 	cleanup_close int pidfd = -1, rd = -1, wr = -1;
 	sigset_t chld, old;
@@ -237,6 +310,14 @@ static pid_t spawn_watcher(const struct session_env *env, const char *id, pid_t 
 	pidfd = pidfd_open(caller, 0);
 	if (pidfd < 0)
 		return -errno;
+	/* the host's one watcher, started if none runs */
+	*ret_shared = watchd_register(env->run_dir, id, pidfd, spawn_watchd, &watcher) == 0;
+	if (*ret_shared)
+		return watcher;
+	syslog(LOG_AUTHPRIV | LOG_WARNING,
+	       "pam_cubicle: session %s: no shared watcher (%s/%s --serve): it gets one of its own",
+	       id, CUBICLE_LIBEXEC_DIR, HELPER_WATCH);
+	watcher = -ECHILD;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	rd = fds[0];
@@ -279,7 +360,7 @@ int session_open(const struct session_env *env, const struct policy *p, const st
 	struct cg_limits sess, user;
 	cleanup_close int dirfd = -1;
 	struct rec rec = { .uid = u->uid };
-	bool created = false, attached = false;
+	bool created = false, attached = false, shared_watcher = false;
 	unsigned missing;
 	int lock, r;
 
@@ -332,7 +413,7 @@ int session_open(const struct session_env *env, const struct policy *p, const st
 	created = true;
 
 	/* before the caller moves: the watcher stays where the caller was */
-	rec.watcher = spawn_watcher(env, rec.id, caller);
+	rec.watcher = spawn_watcher(env, rec.id, caller, &shared_watcher);
 	if (rec.watcher < 0) {
 		r = rec.watcher;
 		rec.watcher = 0;
@@ -368,8 +449,8 @@ int session_open(const struct session_env *env, const struct policy *p, const st
 fail:
 	/* nothing is left behind: the watcher ends, the caller goes back, the
 	 * cgroups go */
-	if (rec.watcher > 0)
-		kill(rec.watcher, SIGKILL);
+	if (rec.watcher > 0 && !shared_watcher)
+		kill(rec.watcher, SIGKILL); /* the shared one finds no record later */
 	if (attached)
 		attach_back(&env->layout, orig, caller);
 	if (created) {

@@ -65,6 +65,10 @@ int session_close(const struct session_env *env, const char *id, pid_t caller,
  */
 void session_watch(const struct session_env *env, const char *run_dir, const char *id, int caller);
 
+/* What session_watch() does once the service ended: ends session `id` if
+ * its record is still there. */
+void session_end_orphan(const struct session_env *env, const char *run_dir, const char *id);
+
 /* Ends every session whose PAM caller is gone (its service died without
  * closing it, and its watcher too), at most once every
  * SESSION_SWEEP_INTERVAL seconds. Returns how many were ended, or -errno. */

@@ -45,6 +45,7 @@
 #include <poll.h>
 #include <security/pam_appl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,9 +419,13 @@ static int cmd_pss(const char *cgdir, const char *recdir)
 	d = opendir(recdir);
 	if (!d)
 		die("%s: %m", recdir);
+	long watchers[64];
+	size_t n_watchers = 0;
+
 	while ((de = readdir(d))) {
 		const char *p;
 		long pid;
+		bool seen = false;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -433,6 +438,13 @@ static int cmd_pss(const char *cgdir, const char *recdir)
 		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 		if (read_file(path, buf, sizeof(buf)) < 0 || strcmp(buf, "cubicle-watch\n") != 0)
 			continue;
+		/* one watcher serves many sessions: counted once */
+		for (size_t i = 0; i < n_watchers; i++)
+			seen = seen || watchers[i] == pid;
+		if (seen)
+			continue;
+		if (n_watchers < sizeof(watchers) / sizeof(watchers[0]))
+			watchers[n_watchers++] = pid;
 		add_pid(&s, pid, P_WATCH);
 	}
 	closedir(d);

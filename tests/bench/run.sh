@@ -452,7 +452,7 @@ memory_rows() {
 		tot = pss["cubicle-init"] + pss["cubicle-shell"] + pss["cubicle-watch"]
 		row("[" n " live] PSS per session: cubicle-init (PID 1)", pss["cubicle-init"] / n)
 		row("[" n " live] PSS per session: outer cubicle-shell (1 channel)", pss["cubicle-shell"] / n)
-		row("[" n " live] PSS per session: cubicle-watch (root)", pss["cubicle-watch"] / n)
+		row("[" n " live] PSS per session: cubicle-watch (root, shared)", pss["cubicle-watch"] / n)
 		row("[" n " live] PSS per session: cubicle, all three", tot / n)
 		row("[" n " live] PSS per session: the PAM caller (sshd stand-in)", pss["driver"] / n)
 		row("[" n " live] PSS per session: the payload (busybox sleep)", pss["payload"] / n)
@@ -466,9 +466,8 @@ memory_rows() {
 			row("[" n " live]   of which " names[i] " (cubicle minus plain)", dc[i] - dp[i])
 		printf "note\tmemory\t[%d live] RSS per session: init %.0f KiB, outer shell %.0f KiB, watcher %.0f KiB, PAM caller %.0f KiB\n", n,
 			rss["cubicle-init"] / n, rss["cubicle-shell"] / n, rss["cubicle-watch"] / n, rss["driver"] / n
-		if (cnt["cubicle-init"] != n || cnt["cubicle-watch"] != n || cnt["cubicle-shell"] != n)
-			printf "note\tmemory\t[%d live] counted %d inits, %d watchers, %d outer shells\n", n,
-				cnt["cubicle-init"], cnt["cubicle-watch"], cnt["cubicle-shell"]
+		printf "note\tmemory\t[%d live] counted %d inits, %d outer shells, %d watcher process(es) (one serves every session)\n", n,
+			cnt["cubicle-init"], cnt["cubicle-shell"], cnt["cubicle-watch"]
 	}' "$pss" >>"$ROWS"
 }
 

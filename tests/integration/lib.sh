@@ -526,13 +526,14 @@ ct_shell_built() { [ "$(cat "$CT_ROOT/build.status" 2>/dev/null)" == ok ]; }
 # Removes CT_ROOT and every user recorded in it (also those of a test that
 # was killed before its own cleanup ran).
 ct_root_cleanup() {
-	local user
+	local user pid
 	[ -n "${CT_ROOT:-}" ] && [ -d "$CT_ROOT" ] || return 0
 	while read -r user; do
 		[ -n "$user" ] || continue
 		_ct_kill_user_procs "$(id -u -- "$user" 2>/dev/null || echo none)"
 		_ct_userdel "$user"
 	done <"$CT_ROOT/users"
+	for pid in $(_ct_run_watchers); do kill -KILL "$pid" 2>/dev/null || true; done
 	_ct_cgroup_cleanup
 	_ct_umount_under "$CT_ROOT"
 	_ct_rm_tree "$CT_ROOT"
@@ -666,6 +667,21 @@ _ct_leftovers() {
 			printf '%s %s uid=%s/%s mntns=%s%s\n' "$pid" "$name" "$ruid" "$euid" "$ns" "$new"
 		fi
 	done
+	for pid in $(_ct_run_watchers); do
+		printf '%s cubicle-watch (the watcher of this test'"'"'s run directory)\n' "$pid"
+	done
+}
+
+# _ct_run_watchers: pids of pam_cubicle's shared watcher serving this test
+# root's run directory (root's, so not among the test users' processes).
+_ct_run_watchers() {
+	local dir
+	[ -n "${CT_RUN:-}" ] || return 0
+	for dir in /proc/[0-9]*; do
+		[ "$(cat "$dir/comm" 2>/dev/null)" = cubicle-watch ] || continue
+		grep -qzx -- "$CT_RUN" "$dir/cmdline" 2>/dev/null && echo "${dir#/proc/}"
+	done
+	return 0
 }
 
 # The host checks every test ends with. Results go into the TAP output.

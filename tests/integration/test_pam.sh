@@ -248,8 +248,8 @@ assert_eq "$(cat "/proc/$watcher/comm" 2>/dev/null)" cubicle-watch "... a proces
 assert_eq "$(stat -c %u "/proc/$watcher")" 0 "... running as root"
 assert_eq "$(readlink "/proc/$watcher/exe")" "$CT_LIBEXEC/cubicle-watch" \
 	"... which is the small cubicle-watch helper, not a copy of the service"
-assert_eq "$(tr '\0' ' ' <"/proc/$watcher/cmdline")" "cubicle-watch $CT_RUN $dsid " \
-	"... told the run directory and the session"
+assert_eq "$(tr '\0' ' ' <"/proc/$watcher/cmdline")" "cubicle-watch --serve $CT_RUN " \
+	"... the host's one watcher, of this run directory"
 assert_no_grep "^$watcher\$" "... outside the session's cgroup" "$(cat "$pids_mount$CT_CGROOT/$U/$dsid/cgroup.procs")"
 kill -KILL "$watcher"
 rm -f "$CT_W/hold"
@@ -271,6 +271,39 @@ gone_or_zombie() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat
 assert_true "... and ends the dead service's session: its process is killed" ct_poll 5 gone_or_zombie "${sleeper:-0}"
 assert_eq "$(leftovers "$U")" "" "... and its cgroup and record are gone"
 
+# ---- one watcher serves every session, and ends with the last one ----
+watchers_of_run() { _ct_run_watchers; }
+hold_session() { # USER FILE [--die-after-open]: a held session; sets HELD_PID
+	rm -f "$2"
+	"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$1" --hold "$2" ${3:+"$3"} -- /bin/sleep 300 \
+		>"$2.out" 2>&1 &
+	HELD_PID=$!
+	ct_poll 10 test -s "$2" || ct_bail "no session of $1: $(cat "$2.out")"
+}
+hold_session "$U" "$CT_W/h1" --die-after-open
+d1=$HELD_PID
+s1=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/h1")
+hold_session "$V" "$CT_W/h2"
+d2=$HELD_PID
+s2=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/h2")
+w1=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$s1")
+w2=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$s2")
+assert_eq "$w2" "$w1" "two live sessions, of two users, have the same watcher"
+assert_eq "$(watchers_of_run | wc -l)" 1 "... one process"
+rm -f "$CT_W/h1"
+wait "$d1" || true
+assert_true "one service dies: the watcher ends its session" ct_poll 5 test ! -e "$CT_RUN/sessions/$s1"
+assert_true "... and not the other one" test -e "$CT_RUN/sessions/$s2"
+assert_eq "$(watchers_of_run)" "$w1" "... and watches on"
+rm -f "$CT_W/h2"
+wait "$d2" || true
+assert_grep '^close=0 ' "the other closes as usual" "$(cat "$CT_W/h2.out")"
+assert_true "once no service is left to watch, the watcher ends" ct_poll 5 test -z "$(watchers_of_run)"
+assert_file_absent "$CT_RUN/watch.sock" "... and takes its socket with it"
+assert_eq "$(leftovers "$U")$(leftovers "$V")" "" "... nothing of either session is left"
+ct_poll 3 no_live_procs "$U" || true
+assert_eq "$(ct_user_live_procs "$U")" "" "... nor of the dead service's command"
+
 # ---- 50 concurrent open/close pairs of one user ----
 for i in $(seq 50); do
 	"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" -- /bin/true >"$CT_W/c$i.out" 2>&1 &
@@ -280,3 +313,4 @@ for job in $(jobs -p); do wait "$job" || fails=$((fails + 1)); done
 assert_eq "$fails" 0 "50 concurrent open/close pairs all succeed"
 assert_eq "$(grep -L '^close=0 ' "$CT_W"/c*.out | wc -l)" 0 "... every close succeeds"
 assert_eq "$(leftovers "$U")" "" "... and nothing is left"
+assert_true "... and the watcher they shared has ended" ct_poll 5 test -z "$(watchers_of_run)"
