@@ -132,6 +132,10 @@ check "cubicle-shell has exactly the capabilities $SHELL_CAPS" \
 check "cubicle-shell is 0755 root:root and not set-user-ID" \
 	test "$(stat -c '%a %U:%G' "$SHELL_BIN")" == "755 root:root"
 check "cubiclectl has no file capabilities" test -z "$(getcap /usr/sbin/cubiclectl)"
+check "the helpers: cubicle-init, cubicle-watch 0755, cubicle-relay 0711, root's, static" \
+	test "$(stat -c '%a %U %n' /usr/libexec/cubicle/* | tr '\n' ' ')" == \
+	"755 root /usr/libexec/cubicle/cubicle-init 711 root /usr/libexec/cubicle/cubicle-relay 755 root /usr/libexec/cubicle/cubicle-watch " -a \
+	"$(file -b /usr/libexec/cubicle/cubicle-init | grep -c 'statically linked')" == 1
 check "/etc/shells lists $SHELL_BIN" grep -qx "$SHELL_BIN" /etc/shells
 check "/etc/cubicle/cubicle.conf is a conffile" \
 	grep -q '^ /etc/cubicle/cubicle.conf ' <(dpkg-query -W -f='${Conffiles}\n' cubicle)
@@ -225,6 +229,16 @@ for m in $(cg_mounts); do
 	[ ! -d "$m$cgroot/$user" ] || left="$left $m$cgroot/$user"
 done
 check "after the logout: no cgroup of the session" test -z "$left"
+# watchers: processes running the installed cubicle-watch (none before this job)
+watchers() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(readlink "$d/exe" 2>/dev/null)" != /usr/libexec/cubicle/cubicle-watch ] || echo "${d#/proc/}"
+	done
+	return 0
+}
+for _ in $(seq 50); do [ -n "$(watchers)" ] || break; sleep 0.1; done
+check "after the logout: the watcher has ended too" test -z "$(watchers)"
 check "the host's PAM choices in debconf were not touched" \
 	eval "cmp -s <(debconf-show libpam-runtime 2>&1 | LC_ALL=C sort) '$work/before/debconf'"
 check "the host's PAM files were not touched" \

@@ -12,7 +12,7 @@ PACKAGES="
 	libcap-dev libcap2-bin
 	libcmocka-dev libpam0g-dev libcgroup-dev
 	busybox-static
-	util-linux passwd login procps
+	util-linux passwd login procps file
 	expect
 	openssh-server openssh-client rsync
 	debhelper lintian rpm groff-base man-db
