@@ -213,42 +213,51 @@ static void become_clean(int keep)
 	util_close_fds_from(3, &keep, 1);
 }
 
-static noreturn void watcher_main(const struct session_env *env, const char *id, int caller)
+/* What a per-session watcher needs (watcher_main). */
+struct watcher_args {
+	const struct session_env *env;
+	const char *id;
+	int caller; /* the service's pidfd */
+};
+
+static noreturn void watcher_main(const void *arg, int report)
 {
+	const struct watcher_args *w = arg;
 	static char name[] = HELPER_WATCH;
 	char run_dir[PATH_MAX], id_arg[REC_ID_LEN + 1];
 	char *argv[] = { name, run_dir, id_arg, NULL };
-	int r;
+	int caller = w->caller, r;
 
+	close(report);
 	become_clean(caller);
 	r = fd_move_to(caller, WATCH_CALLER_FD);
 	if (r == 0) {
 		caller = WATCH_CALLER_FD;
-		snprintf(run_dir, sizeof(run_dir), "%s", env->run_dir);
-		snprintf(id_arg, sizeof(id_arg), "%s", id);
+		snprintf(run_dir, sizeof(run_dir), "%s", w->env->run_dir);
+		snprintf(id_arg, sizeof(id_arg), "%s", w->id);
 		r = helper_open(HELPER_WATCH);
 		if (r >= 0)
 			r = helper_exec(r, argv);
 	}
 	syslog(LOG_AUTHPRIV | LOG_WARNING,
-	       "pam_cubicle: session %s: %s/%s: %s; the watcher stays a copy of the service", id,
+	       "pam_cubicle: session %s: %s/%s: %s; the watcher stays a copy of the service", w->id,
 	       CUBICLE_LIBEXEC_DIR, HELPER_WATCH, strerror(-r));
-	session_watch(env, env->run_dir, id, caller);
+	session_watch(w->env, w->env->run_dir, w->id, caller);
 	_exit(0);
 }
 
-/* The shared watcher's process (second fork): cubicle-watch --serve, told
- * on WATCH_CALLER_FD (the ready pipe) once it listens. */
-static noreturn void watchd_main(const char *run_dir, int ready)
+/* The shared watcher's process: cubicle-watch --serve RUN_DIR, which says on
+ * WATCH_CALLER_FD (the report pipe) when it listens. */
+static noreturn void watchd_main(const void *arg, int report)
 {
 	static char name[] = HELPER_WATCH, serve[] = "--serve";
 	char dir[PATH_MAX];
 	char *argv[] = { name, serve, dir, NULL };
 	int helper;
 
-	become_clean(ready);
-	snprintf(dir, sizeof(dir), "%s", run_dir);
-	if (fd_move_to(ready, WATCH_CALLER_FD) < 0)
+	become_clean(report);
+	snprintf(dir, sizeof(dir), "%s", (const char *)arg);
+	if (fd_move_to(report, WATCH_CALLER_FD) < 0)
 		_exit(1);
 	helper = helper_open(HELPER_WATCH);
 	if (helper >= 0)
@@ -256,15 +265,20 @@ static noreturn void watchd_main(const char *run_dir, int ready)
 	_exit(1); /* the opener watches its session itself */
 }
 
-/* Starts the shared watcher (double fork) and returns once it listens. */
-static int spawn_watchd(const char *run_dir)
+/*
+ * Runs run(arg, report) in a grandchild of this process (double fork, so the
+ * service never has to reap it). The grandchild first writes its pid to
+ * `report`, a pipe whose reading end is left to the caller in *ret_rd.
+ * SIGCHLD stays blocked meanwhile, so that the service's own handler never
+ * sees the short-lived middle child. Returns the grandchild's pid or -errno.
+ */
+static pid_t spawn_detached(void (*run)(const void *arg, int report), const void *arg, int *ret_rd)
 {
 	cleanup_close int rd = -1, wr = -1;
-	struct pollfd pfd;
+	char buf[sizeof(pid_t)];
 	sigset_t chld, old;
-	pid_t child;
-	char c = 0;
-	int fds[2], r = -EIO;
+	pid_t child, pid = -ECHILD;
+	int fds[2];
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
@@ -277,8 +291,13 @@ static int spawn_watchd(const char *run_dir)
 	if (child == 0) {
 		close(rd);
 		if (fork() == 0) {
+			pid_t self = getpid();
+
 			sigprocmask(SIG_SETMASK, &old, NULL);
-			watchd_main(run_dir, wr);
+			if (util_write_all(wr, &self, sizeof(self)) < 0)
+				_exit(1);
+			run(arg, wr); /* never returns */
+			_exit(1);
 		}
 		_exit(0);
 	}
@@ -286,70 +305,56 @@ static int spawn_watchd(const char *run_dir)
 		close(steal_fd(&wr));
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
-		pfd = (struct pollfd){ .fd = rd, .events = POLLIN };
-		if (poll(&pfd, 1, 5000) == 1 && read(rd, &c, 1) == 1 && c == 'R')
-			r = 0;
+		/* exactly the pid: what may follow is the grandchild's to say */
+		if (read(rd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+			memcpy(&pid, buf, sizeof(pid));
+		if (pid <= 0)
+			pid = -ECHILD;
 	} else {
-		r = -errno;
+		pid = -errno;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return r;
+	if (pid > 0)
+		*ret_rd = steal_fd(&rd);
+	return pid;
 }
 
-/* Starts the watcher (double fork, so the service never has to reap it);
- * returns its pid, or -errno. SIGCHLD stays blocked meanwhile, so that the
- * service's own handler never sees the short-lived middle child. */
+/* Starts the shared watcher and returns once it listens. */
+static int spawn_watchd(const char *run_dir)
+{
+	cleanup_close int rd = -1;
+	struct pollfd pfd;
+	char c = 0;
+	pid_t pid = spawn_detached(watchd_main, run_dir, &rd);
+
+	if (pid < 0)
+		return pid;
+	pfd = (struct pollfd){ .fd = rd, .events = POLLIN };
+	if (poll(&pfd, 1, 5000) == 1 && read(rd, &c, 1) == 1 && c == 'R')
+		return 0;
+	return -EIO;
+}
+
+/* The session's watcher: the host's shared one, started if none runs; where
+ * none can be reached or started, one of its own. Returns its pid, or -errno. */
 static pid_t spawn_watcher(const struct session_env *env, const char *id, pid_t caller,
 			   bool *ret_shared)
 {
-	cleanup_close int pidfd = -1, rd = -1, wr = -1;
-	sigset_t chld, old;
-	pid_t child, watcher = -ECHILD;
-	int fds[2];
+	cleanup_close int pidfd = -1, rd = -1;
+	struct watcher_args w = { .env = env, .id = id };
+	pid_t watcher = -ECHILD;
 
 	pidfd = pidfd_open(caller, 0);
 	if (pidfd < 0)
 		return -errno;
-	/* the host's one watcher, started if none runs */
 	*ret_shared = watchd_register(env->run_dir, id, pidfd, spawn_watchd, &watcher) == 0;
 	if (*ret_shared)
 		return watcher;
 	syslog(LOG_AUTHPRIV | LOG_WARNING,
 	       "pam_cubicle: session %s: no shared watcher (%s/%s --serve): it gets one of its own",
 	       id, CUBICLE_LIBEXEC_DIR, HELPER_WATCH);
-	watcher = -ECHILD;
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	rd = fds[0];
-	wr = fds[1];
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old);
-	child = fork();
-	if (child == 0) {
-		pid_t w = fork();
-
-		if (w == 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			watcher_main(env, id, pidfd);
-		}
-		_exit(util_write_all(wr, &w, sizeof(w)) < 0 ? 1 : 0);
-	}
-	if (child > 0) {
-		char buf[sizeof(pid_t) + 1];
-
-		close(steal_fd(&wr));
-		if (util_read_all(rd, buf, sizeof(buf)) == (ssize_t)sizeof(pid_t))
-			memcpy(&watcher, buf, sizeof(pid_t));
-		if (watcher <= 0)
-			watcher = -ECHILD;
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-	} else {
-		watcher = -errno;
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return watcher;
+	w.caller = pidfd;
+	return spawn_detached(watcher_main, &w, &rd);
 }
 
 int session_open(const struct session_env *env, const struct policy *p, const struct conf_user *u,
