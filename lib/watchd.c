@@ -191,7 +191,7 @@ static int take_one(struct watchd *d)
 	d->w[d->n].pidfd = steal_fd(&pidfd);
 	memcpy(d->w[d->n].id, id, sizeof(d->w[d->n].id));
 	d->n++;
-	if (write(conn, &ack, 1) != 1) {
+	if (send(conn, &ack, 1, MSG_NOSIGNAL) != 1) {
 		/* the opener is gone: it watches its session itself, or failed */
 		close(d->w[--d->n].pidfd);
 	}
@@ -226,17 +226,20 @@ static bool may_end(struct watchd *d)
 	struct stat st;
 
 	if (d->linked) {
+		/* the run directory gone (an admin, a test's cleanup): so is the
+		 * socket's name */
 		dirfd = open(d->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0)
-			return false;
-		lock = openat(dirfd, WATCHD_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-		/* someone is starting or reaching a watcher right now: stay */
-		if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
-			return false;
-		/* only our own name: another watcher may hold it by now */
-		if (fstatat(dirfd, WATCHD_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_dev == d->sock_dev && st.st_ino == d->sock_ino)
-			unlinkat(dirfd, WATCHD_SOCKET, 0);
+		if (dirfd >= 0) {
+			lock = openat(dirfd, WATCHD_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				      0600);
+			/* someone is starting or reaching a watcher right now: stay */
+			if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+				return false;
+			/* only our own name: another watcher may hold it by now */
+			if (fstatat(dirfd, WATCHD_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    st.st_dev == d->sock_dev && st.st_ino == d->sock_ino)
+				unlinkat(dirfd, WATCHD_SOCKET, 0);
+		}
 		d->linked = false;
 	}
 	while (take_one(d) > 0)
