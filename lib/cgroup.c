@@ -476,20 +476,18 @@ static bool list_has(const char *list, const char *word)
  */
 static int read_mounts(const char *mountinfo, struct cg_mount *ret, size_t max, size_t *ret_n)
 {
-	cleanup_free char *buf = malloc(MOUNTINFO_BUF);
-	FILE *f = NULL;
-	char *line = NULL;
+	FILE *f = fopen(mountinfo, "re");
+	char *line = NULL, *buf;
 	size_t cap = 0, n = 0;
 
-	if (!buf)
-		return -ENOMEM;
-	f = fopen(mountinfo, "re");
 	if (!f)
 		return -errno;
 	/* one read for a table of some hundred mounts: with no buffer of its
 	 * own, stdio reads procfs 1 KiB (st_blksize) at a time, 200 system
-	 * calls for a table of 2,000 mounts */
-	setvbuf(f, buf, _IOFBF, MOUNTINFO_BUF);
+	 * calls for a table of 2,000 mounts (without memory for it: slower) */
+	buf = malloc(MOUNTINFO_BUF);
+	if (buf)
+		setvbuf(f, buf, _IOFBF, MOUNTINFO_BUF);
 	while (getline(&line, &cap, f) > 0) {
 		char *field[6], *fstype = NULL, *superopts = NULL, *save = NULL, *tok;
 		size_t nf = 0;
@@ -522,6 +520,7 @@ static int read_mounts(const char *mountinfo, struct cg_mount *ret, size_t max, 
 	}
 	free(line);
 	fclose(f);
+	free(buf);
 	*ret_n = n;
 	return 0;
 }
