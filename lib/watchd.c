@@ -252,6 +252,7 @@ int watchd_serve(const char *run_dir, int ready_fd)
 	struct watchd d = { .run_dir = run_dir, .listen_fd = -1 };
 	struct sockaddr_un addr;
 	struct pollfd *pfd = NULL;
+	mode_t old_umask;
 	int r;
 
 	r = sock_addr(run_dir, &addr);
@@ -261,8 +262,11 @@ int watchd_serve(const char *run_dir, int ready_fd)
 	if (d.listen_fd < 0)
 		return -errno;
 	unlink(addr.sun_path);
-	if (bind(d.listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    chmod(addr.sun_path, 0600) < 0 || listen(d.listen_fd, 128) < 0) {
+	/* 0600 from its first instant: the umask at bind, no chmod by path */
+	old_umask = umask(0177);
+	r = bind(d.listen_fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old_umask);
+	if (r < 0 || listen(d.listen_fd, 128) < 0) {
 		r = -errno;
 		close(d.listen_fd);
 		return r;

@@ -533,7 +533,7 @@ ct_root_cleanup() {
 		_ct_kill_user_procs "$(id -u -- "$user" 2>/dev/null || echo none)"
 		_ct_userdel "$user"
 	done <"$CT_ROOT/users"
-	for pid in $(_ct_run_watchers); do kill -KILL "$pid" 2>/dev/null || true; done
+	for pid in $(ct_run_watchers); do kill -KILL "$pid" 2>/dev/null || true; done
 	_ct_cgroup_cleanup
 	_ct_umount_under "$CT_ROOT"
 	_ct_rm_tree "$CT_ROOT"
@@ -667,14 +667,14 @@ _ct_leftovers() {
 			printf '%s %s uid=%s/%s mntns=%s%s\n' "$pid" "$name" "$ruid" "$euid" "$ns" "$new"
 		fi
 	done
-	for pid in $(_ct_run_watchers); do
+	for pid in $(ct_run_watchers); do
 		printf '%s cubicle-watch (the watcher of this test'"'"'s run directory)\n' "$pid"
 	done
 }
 
-# _ct_run_watchers: pids of pam_cubicle's shared watcher serving this test
+# ct_run_watchers: pids of pam_cubicle's shared watcher serving this test
 # root's run directory (root's, so not among the test users' processes).
-_ct_run_watchers() {
+ct_run_watchers() {
 	local dir
 	[ -n "${CT_RUN:-}" ] || return 0
 	for dir in /proc/[0-9]*; do

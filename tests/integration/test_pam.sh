@@ -57,6 +57,15 @@ user_procs_where() {
 		echo "$pid $name $(grep State "/proc/$pid/status" 2>/dev/null) $(tr '\n' ' ' <"/proc/$pid/cgroup" 2>/dev/null)"
 	done
 }
+# hold_session USER FILE [--die-after-open]: a session held open by pamdrive
+# (its command: sleep 300) until FILE is removed; sets HELD_PID
+hold_session() {
+	rm -f "$2"
+	"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$1" --hold "$2" ${3:+"$3"} -- /bin/sleep 300 \
+		>"$2.out" 2>&1 &
+	HELD_PID=$!
+	ct_poll 10 test -s "$2" || ct_bail "no session of $1: $(cat "$2.out")"
+}
 # leftovers: cgroups under CT_CGROOT/USER and records
 leftovers() {
 	local m
@@ -217,11 +226,8 @@ assert_eq "$(ct_user_live_procs "$U")" "" "... and its command is killed"
 # A libexec directory others can write is not trusted: the watcher then
 # stays a fork of the service and still does its work.
 chmod g+w "$CT_LIBEXEC"
-rm -f "$CT_W/hold"
-"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$U" --hold "$CT_W/hold" --die-after-open \
-	-- /bin/sleep 300 >"$CT_W/die.out" 2>&1 &
-driver=$!
-ct_poll 10 test -s "$CT_W/hold" || ct_bail "no session: $(cat "$CT_W/die.out")"
+hold_session "$U" "$CT_W/hold" --die-after-open
+driver=$HELD_PID
 dsid=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/hold")
 watcher=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$dsid")
 # settled: waiting on the service's pidfd (after the helper was tried)
@@ -272,14 +278,6 @@ assert_true "... and ends the dead service's session: its process is killed" ct_
 assert_eq "$(leftovers "$U")" "" "... and its cgroup and record are gone"
 
 # ---- one watcher serves every session, and ends with the last one ----
-watchers_of_run() { _ct_run_watchers; }
-hold_session() { # USER FILE [--die-after-open]: a held session; sets HELD_PID
-	rm -f "$2"
-	"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$1" --hold "$2" ${3:+"$3"} -- /bin/sleep 300 \
-		>"$2.out" 2>&1 &
-	HELD_PID=$!
-	ct_poll 10 test -s "$2" || ct_bail "no session of $1: $(cat "$2.out")"
-}
 hold_session "$U" "$CT_W/h1" --die-after-open
 d1=$HELD_PID
 s1=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/h1")
@@ -289,16 +287,16 @@ s2=$(sed -n 's/^session=\([0-9a-f]*\) .*/\1/p' "$CT_W/h2")
 w1=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$s1")
 w2=$(sed -n 's/^watcher=//p' "$CT_RUN/sessions/$s2")
 assert_eq "$w2" "$w1" "two live sessions, of two users, have the same watcher"
-assert_eq "$(watchers_of_run | wc -l)" 1 "... one process"
+assert_eq "$(ct_run_watchers | wc -l)" 1 "... one process"
 rm -f "$CT_W/h1"
 wait "$d1" || true
 assert_true "one service dies: the watcher ends its session" ct_poll 5 test ! -e "$CT_RUN/sessions/$s1"
 assert_true "... and not the other one" test -e "$CT_RUN/sessions/$s2"
-assert_eq "$(watchers_of_run)" "$w1" "... and watches on"
+assert_eq "$(ct_run_watchers)" "$w1" "... and watches on"
 rm -f "$CT_W/h2"
 wait "$d2" || true
 assert_grep '^close=0 ' "the other closes as usual" "$(cat "$CT_W/h2.out")"
-assert_true "once no service is left to watch, the watcher ends" ct_poll 5 test -z "$(watchers_of_run)"
+assert_true "once no service is left to watch, the watcher ends" ct_poll 5 test -z "$(ct_run_watchers)"
 assert_file_absent "$CT_RUN/watch.sock" "... and takes its socket with it"
 assert_eq "$(leftovers "$U")$(leftovers "$V")" "" "... nothing of either session is left"
 ct_poll 3 no_live_procs "$U" || true
@@ -313,4 +311,4 @@ for job in $(jobs -p); do wait "$job" || fails=$((fails + 1)); done
 assert_eq "$fails" 0 "50 concurrent open/close pairs all succeed"
 assert_eq "$(grep -L '^close=0 ' "$CT_W"/c*.out | wc -l)" 0 "... every close succeeds"
 assert_eq "$(leftovers "$U")" "" "... and nothing is left"
-assert_true "... and the watcher they shared has ended" ct_poll 5 test -z "$(watchers_of_run)"
+assert_true "... and the watcher they shared has ended" ct_poll 5 test -z "$(ct_run_watchers)"

@@ -61,9 +61,15 @@ assert_match "$CT_SYSLOG" '^<86>.*cubicle-shell\[[0-9]+\]: user '"$U"': containe
 # of a login without a terminal execs it RELAY_HANDOVER_MS after the payload
 # started)
 helper_is() { [ "$(readlink "/proc/$1/exe")" = "$CT_LIBEXEC/$2" ]; }
-ct_spawn "$U" 'echo started; exec sleep 30'
-ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
-outer=$CT_PID
+# spawn_running: a login whose payload sleeps; sets outer and init
+spawn_running() {
+	ct_spawn "$U" 'echo started; exec sleep 30'
+	ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
+	outer=$CT_PID
+	init=''
+	read -r init _ <"/proc/$outer/task/$outer/children" || true
+}
+spawn_running
 ct_poll 5 helper_is "$outer" cubicle-relay || true
 assert_eq "$(cat "/proc/$outer/comm")" "cubicle-shell" "the spawned process is the outer cubicle-shell"
 status=$(cat "/proc/$outer/status")
@@ -102,10 +108,7 @@ assert_eq "$CT_RC" 143 "SIGTERM to cubicle-shell is passed on: sleep ends with 1
 # for the outer's exec.
 ct_run "$U" 'sleep 0.05; exit 3'
 assert_eq "$CT_RC" 3 "a login that ends before the hand-over keeps its exit status"
-ct_spawn "$U" 'echo started; exec sleep 30'
-ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
-outer=$CT_PID
-read -r init _ <"/proc/$outer/task/$outer/children" || true
+spawn_running
 ct_poll 5 helper_is "$outer" cubicle-relay || true
 ct_poll 5 helper_is "$init" cubicle-init || true
 ct_diag "outer: $(readlink "/proc/$outer/exe"); init: $(readlink "/proc/$init/exe")"
@@ -133,10 +136,7 @@ assert_grep "cubicle-relay: Operation not permitted; the outer process stays" \
 	"... for the outer process too" "$CT_SYSLOG"
 
 chown "$U" "$CT_LIBEXEC/cubicle-init"
-ct_spawn "$U" 'echo started; exec sleep 30'
-ct_wait_for "$CT_SPAWN_OUT" started 10 || ct_bail "the session did not start"
-outer=$CT_PID
-read -r init _ <"/proc/$outer/task/$outer/children" || true
+spawn_running
 assert_match "$(readlink "/proc/$init/exe")" "/cubicle-shell$" \
 	"a helper owned by the user is not run: init stays cubicle-shell"
 kill -TERM "$outer"
