@@ -1133,13 +1133,13 @@ static int kill_member(pid_t pid, void *data)
 	/* every hierarchy lists the same processes: once per round is enough */
 	if (pid == k->self || seen_find(k, pid, &pos))
 		return 0;
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pfd = util_pidfd_open(pid);
 	if (pfd < 0 && errno != ENOSYS)
 		return 0; /* gone already */
 	if (pid_hier_path(k, pid, where) < 0 || !path_beneath(where, k->rel))
 		return 0;
 	if (pfd >= 0)
-		r = syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+		r = util_pidfd_kill(pfd, SIGKILL);
 	else
 		r = kill(pid, SIGKILL);
 	if (r == 0)

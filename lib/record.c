@@ -255,6 +255,16 @@ static int rec_format(const struct rec *r, struct rec_buf *b)
 	return b->overflow ? -E2BIG : 0;
 }
 
+#ifndef RENAME_NOREPLACE
+/* musl (the static helpers, Makefile) has neither the flag nor the call */
+#define RENAME_NOREPLACE (1 << 0)
+static int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+		     unsigned int flags)
+{
+	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+#endif
+
 /* Puts tmp in place as id without ever replacing an existing record. */
 static int rename_noreplace(int dirfd, const char *tmp, const char *id)
 {

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdnoreturn.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -344,7 +343,7 @@ static pid_t spawn_watcher(const struct session_env *env, const char *id, pid_t 
 	struct watcher_args w = { .env = env, .id = id };
 	pid_t watcher = -ECHILD;
 
-	pidfd = pidfd_open(caller, 0);
+	pidfd = util_pidfd_open(caller);
 	if (pidfd < 0)
 		return -errno;
 	*ret_shared = watchd_register(env->run_dir, id, pidfd, spawn_watchd, &watcher) == 0;

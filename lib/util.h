@@ -7,7 +7,9 @@
 #define CUBICLE_UTIL_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define _cleanup_(f)  __attribute__((cleanup(f)))
@@ -30,6 +32,18 @@ static inline void util_closep(int *fd)
 		close(*fd);
 		errno = saved;
 	}
+}
+
+/* pidfd_open(2) and pidfd_send_signal(2) by number: the static helpers are
+ * built against musl, which has no wrappers for them (Makefile) */
+static inline int util_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static inline int util_pidfd_kill(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
 static inline void *util_steal_pointer(void *pp)

@@ -7,7 +7,7 @@
 set -eu
 
 PACKAGES="
-	build-essential
+	build-essential musl-tools
 	clang libclang-rt-14-dev
 	libcap-dev libcap2-bin
 	libcmocka-dev libpam0g-dev libcgroup-dev

@@ -15,7 +15,6 @@
 #include <linux/nsfs.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -104,7 +103,7 @@ int container_create(const struct container_spec *spec, struct container *ret, c
 	rd = fds[0];
 	wr = fds[1];
 	if (spec->tie_to_parent) {
-		parent = pidfd_open(getpid(), 0);
+		parent = util_pidfd_open(getpid());
 		if (parent < 0) {
 			snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
 			return -errno;
@@ -129,7 +128,7 @@ int container_create(const struct container_spec *spec, struct container *ret, c
 
 	r = wait_ready(rd, ret->ns, err, errlen);
 	if (r < 0) {
-		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		util_pidfd_kill(pidfd, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return r;
 	}
@@ -228,7 +227,7 @@ static int check_candidate(pid_t pid, void *data)
 
 	/* pinned first: if the pid is reused before the checks end, the
 	 * liveness check at the end fails */
-	pidfd = pidfd_open(pid, 0);
+	pidfd = util_pidfd_open(pid);
 	if (pidfd < 0)
 		return 0;
 	if (read_proc(pid, "comm", buf, sizeof(buf)) < 0 || strcmp(buf, "cubicle-init\n") != 0)
@@ -242,7 +241,7 @@ static int check_candidate(pid_t pid, void *data)
 	for (size_t i = 0; i < CONTAINER_NS_COUNT; i++)
 		if (!ns_ok(f, nsdir, i, &ns[i]))
 			return 0;
-	if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+	if (util_pidfd_kill(pidfd, 0) < 0)
 		return 0; /* it ended while being checked */
 	f->ret->pid = pid;
 	f->ret->pidfd = steal_fd(&pidfd);

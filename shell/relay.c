@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,13 +26,13 @@ int container_stop(struct container *c)
 
 	if (c->pidfd < 0)
 		return 0;
-	pidfd_send_signal(c->pidfd, SIGTERM, NULL, 0);
+	util_pidfd_kill(c->pidfd, SIGTERM);
 	/* init SIGKILLs the rest itself after stop_timeout; this is the backstop */
 	do
 		r = poll(&pfd, 1, (int)(c->stop_timeout + 5) * 1000);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
-		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+		util_pidfd_kill(c->pidfd, SIGKILL);
 	/* init is our child: reaping it returns only once its namespace is empty */
 	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 		;
