@@ -148,6 +148,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 # a test may add linker flags (e.g. -Wl,--wrap=write) with UNIT_LDFLAGS_<name>
 UNIT_LDFLAGS_test_record = -Wl,--wrap=write -Wl,--wrap=fsync -Wl,--wrap=renameat2
+UNIT_LDFLAGS_test_watchd = -Wl,--wrap=session_end_orphan
 $(B)/unit/test_ctl_format: ctl/format.c ctl/format.h
 $(B)/unit/test_ctl_sshd: ctl/sshd.c ctl/sshd.h
 

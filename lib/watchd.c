@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 
 #define WATCHD_ACK	'W'
 #define WATCHD_REPLY_MS 2000
+#define WATCHD_BATCH	64 /* events taken per epoll_wait */
 
 static int sock_addr(const char *run_dir, struct sockaddr_un *ret)
 {
@@ -135,15 +137,36 @@ struct watched {
 	char id[REC_ID_LEN + 1];
 };
 
+/*
+ * The watched services are the dense array w[0..n); an epoll set holds the
+ * listening socket (data 0) and each pidfd (data: its index + 1), so that a
+ * registration or an ending costs the same beside a thousand sessions as
+ * beside none (poll() over every pidfd made each wakeup O(sessions), and the
+ * opener waited for it).
+ */
 struct watchd {
 	const char *run_dir;
 	int listen_fd;
+	int ep;
 	bool linked;	/* our socket still has its name */
 	dev_t sock_dev; /* ... which is this file */
 	ino_t sock_ino;
 	struct watched *w;
 	size_t n, cap;
 };
+
+/* Forgets w[i]: the last one moves into its place, and its epoll data with it. */
+static void unwatch(struct watchd *d, size_t i)
+{
+	epoll_ctl(d->ep, EPOLL_CTL_DEL, d->w[i].pidfd, NULL);
+	close(d->w[i].pidfd);
+	if (i != --d->n) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i + 1 };
+
+		d->w[i] = d->w[d->n];
+		epoll_ctl(d->ep, EPOLL_CTL_MOD, d->w[i].pidfd, &ev);
+	}
+}
 
 /* Takes one pending registration, if any: 1 taken, 0 none, -errno. */
 static int take_one(struct watchd *d)
@@ -161,6 +184,7 @@ static int take_one(struct watchd *d)
 	cleanup_close int conn = -1, pidfd = -1;
 	struct timeval tv = { .tv_sec = 1 };
 	struct cmsghdr *c;
+	struct epoll_event ev;
 	char ack = WATCHD_ACK;
 	ssize_t n;
 
@@ -188,31 +212,39 @@ static int take_one(struct watchd *d)
 		d->w = w;
 		d->cap = cap;
 	}
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u64 = d->n + 1 };
+	/* refused without an ack: the opener watches its session itself */
+	if (epoll_ctl(d->ep, EPOLL_CTL_ADD, pidfd, &ev) < 0)
+		return 1;
 	d->w[d->n].pidfd = steal_fd(&pidfd);
 	memcpy(d->w[d->n].id, id, sizeof(d->w[d->n].id));
 	d->n++;
 	if (send(conn, &ack, 1, MSG_NOSIGNAL) != 1) {
 		/* the opener is gone: it watches its session itself, or failed */
-		close(d->w[--d->n].pidfd);
+		unwatch(d, d->n - 1);
 	}
 	return 1;
 }
 
-/* Ends what the services that ended left open (the first n_polled watched
- * were polled; those taken since were not). */
-static void reap_ended(struct watchd *d, const struct pollfd *pfd, size_t n_polled)
+static int cmp_desc(const void *a, const void *b)
 {
-	size_t kept = 0;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	for (size_t i = 0; i < d->n; i++) {
-		if (i < n_polled && pfd[i + 1].revents) {
-			session_end_orphan(NULL, d->run_dir, d->w[i].id);
-			close(d->w[i].pidfd);
-		} else {
-			d->w[kept++] = d->w[i];
-		}
+	return x < y ? 1 : (x > y ? -1 : 0);
+}
+
+/* Ends what the services that ended (ended[0..k), indices into w) left open.
+ * From the highest index down, so that the entry each removal moves into
+ * place is never one still to be removed. */
+static void reap_ended(struct watchd *d, size_t *ended, size_t k)
+{
+	qsort(ended, k, sizeof(*ended), cmp_desc);
+	for (size_t j = 0; j < k; j++) {
+		if (j > 0 && ended[j] == ended[j - 1])
+			continue;
+		session_end_orphan(NULL, d->run_dir, d->w[ended[j]].id);
+		unwatch(d, ended[j]);
 	}
-	d->n = kept;
 }
 
 /*
@@ -249,9 +281,8 @@ static bool may_end(struct watchd *d)
 
 int watchd_serve(const char *run_dir, int ready_fd)
 {
-	struct watchd d = { .run_dir = run_dir, .listen_fd = -1 };
+	struct watchd d = { .run_dir = run_dir, .listen_fd = -1, .ep = -1 };
 	struct sockaddr_un addr;
-	struct pollfd *pfd = NULL;
 	mode_t old_umask;
 	int r;
 
@@ -292,29 +323,44 @@ int watchd_serve(const char *run_dir, int ready_fd)
 		}
 		close(ready_fd);
 	}
-	/* the opener that started this registers right after: wait for it */
-	for (;;) {
-		size_t cap = d.n + 1, n_polled = d.n;
+	d.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (d.ep < 0) {
+		r = -errno;
+		goto out;
+	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
 
-		free(pfd);
-		pfd = calloc(cap, sizeof(*pfd));
-		if (!pfd) {
-			r = -ENOMEM;
+		if (epoll_ctl(d.ep, EPOLL_CTL_ADD, d.listen_fd, &ev) < 0) {
+			r = -errno;
 			goto out;
 		}
-		pfd[0] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
-		for (size_t i = 0; i < d.n; i++)
-			pfd[i + 1] = (struct pollfd){ .fd = d.w[i].pidfd, .events = POLLIN };
-		if (poll(pfd, (nfds_t)cap, d.n == 0 ? WATCHD_REPLY_MS : -1) < 0) {
+	}
+	/* the opener that started this registers right after: wait for it */
+	for (;;) {
+		struct epoll_event ev[WATCHD_BATCH];
+		size_t ended[WATCHD_BATCH], k = 0;
+		bool pending = false;
+		int got;
+
+		got = epoll_wait(d.ep, ev, WATCHD_BATCH, d.n == 0 ? WATCHD_REPLY_MS : -1);
+		if (got < 0) {
 			if (errno == EINTR)
 				continue;
 			r = -errno;
 			goto out;
 		}
-		if (pfd[0].revents)
+		for (int i = 0; i < got; i++) {
+			if (ev[i].data.u64 == 0)
+				pending = true;
+			else if (ev[i].data.u64 <= d.n)
+				ended[k++] = (size_t)(ev[i].data.u64 - 1);
+		}
+		/* the endings first: their indices are this batch's */
+		reap_ended(&d, ended, k);
+		if (pending)
 			while ((r = take_one(&d)) > 0)
 				;
-		reap_ended(&d, pfd, n_polled);
 		if (d.n == 0 && may_end(&d))
 			break;
 	}
@@ -330,7 +376,8 @@ out:
 	for (size_t i = 0; i < d.n; i++)
 		close(d.w[i].pidfd);
 	free(d.w);
-	free(pfd);
+	if (d.ep >= 0)
+		close(d.ep);
 	close(d.listen_fd);
 	return r;
 }

@@ -3,8 +3,10 @@
  * lib/watchd.c: the one watcher for all sessions, run in a child of the test
  * on a scratch run directory: registration, the watcher's pid, one watcher
  * for several sessions, its end (and its socket's) once it watches nothing,
- * the start through spawn() when none listens, and what it refuses. Needs
- * root: both sides check that the other one is root.
+ * the start through spawn() when none listens, and what it refuses; which
+ * session it ends when which service ends, in any order and several at
+ * once (session_end_orphan is wrapped: it notes the id in <run_dir>/ended).
+ * Needs root: both sides check that the other one is root.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 
 #include "skip.h"
 
+#include "session.h"
 #include "util.h"
 #include "watchd.h"
 
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,19 +36,38 @@
 static char run_dir[64];
 static pid_t server = -1;
 
+/* what the watcher ends, one id per line in <run_dir>/ended, instead of
+ * looking for the session's record (there is none here) */
+void __wrap_session_end_orphan(const struct session_env *env, const char *dir, const char *id);
+void __wrap_session_end_orphan(const struct session_env *env, const char *dir, const char *id)
+{
+	char path[128];
+	int fd;
+
+	(void)env;
+	snprintf(path, sizeof(path), "%s/ended", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dprintf(fd, "%s\n", id);
+		close(fd);
+	}
+}
+
 static void need_root(void)
 {
 	if (geteuid() != 0)
 		skip_because("the watcher and its openers must be root");
 }
 
-/* a child that lives until killed, and its pidfd */
+/* a child that lives until killed, or until the test ends (also one that
+ * fails half-way), and its pidfd */
 static pid_t sleeper(int *ret_pidfd)
 {
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pause();
 		_exit(0);
 	}
@@ -121,6 +144,8 @@ static int teardown(void **state)
 	snprintf(p, sizeof(p), "%s/%s", run_dir, WATCHD_SOCKET);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/%s", run_dir, WATCHD_LOCK);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/ended", run_dir);
 	unlink(p);
 	assert_int_equal(rmdir(run_dir), 0);
 	return 0;
@@ -201,6 +226,73 @@ static void test_refusals(void **state)
 	close(fd);
 }
 
+/* waits (2 s at most) until <run_dir>/ended names n sessions, and asserts
+ * that they are want[0..n), in any order, each once */
+static void ended_are(const char *const *want, size_t n)
+{
+	char path[128], got[256] = "";
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/ended", run_dir);
+	for (int i = 0; i < 200 && len < n * 17; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t r = fd < 0 ? 0 : read(fd, got, sizeof(got) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		len = r > 0 ? (size_t)r : 0;
+		got[len] = '\0';
+		if (len < n * 17)
+			usleep(10 * 1000);
+	}
+	assert_int_equal(len, n * 17); /* 16 hex digits and a newline each */
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(strstr(got, want[i]));
+}
+
+static void end_sleeper(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * The watcher keeps its sessions in a dense array and moves the last one
+ * into a gap: each ending must still end its own session. Five sessions;
+ * the first ends (the last moves into its place), then two at once (one of
+ * them the moved one), then the rest.
+ */
+static void test_each_ending_ends_its_own(void **state)
+{
+	static const char *const ids[] = { "0000000000000000", "1111111111111111",
+					   "2222222222222222", "3333333333333333",
+					   "4444444444444444" };
+	static const char *const first[] = { ids[0] };
+	static const char *const then[] = { ids[0], ids[2], ids[4] };
+	int fd[5];
+	pid_t s[5], w = 0;
+
+	(void)state;
+	need_root();
+	for (int i = 0; i < 5; i++) {
+		s[i] = sleeper(&fd[i]);
+		assert_int_equal(watchd_register(run_dir, ids[i], fd[i],
+						 i == 0 ? spawn_child : spawn_fails, &w),
+				 0);
+		close(fd[i]);
+	}
+	end_sleeper(s[0]);
+	ended_are(first, 1);
+	end_sleeper(s[4]);
+	end_sleeper(s[2]);
+	ended_are(then, 3);
+	assert_int_equal(waitpid(server, NULL, WNOHANG), 0);
+	end_sleeper(s[1]);
+	end_sleeper(s[3]);
+	ended_are(ids, 5);
+	server_ends();
+}
+
 /* started, but nobody registers: it ends by itself */
 static void test_ends_when_unused(void **state)
 {
@@ -217,6 +309,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_dead_watchers_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ends_when_unused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_ending_ends_its_own, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
