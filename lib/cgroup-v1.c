@@ -85,6 +85,30 @@ static int v1_set_memory(const struct cg_hier *h, const char *rel, const struct 
 	return r;
 }
 
+/*
+ * Each write of cpu.cfs_period_us or cpu.cfs_quota_us has the kernel check
+ * the bandwidth of every CPU cgroup on the host (tg_set_cfs_bandwidth walks
+ * them all, `perf`: 2 % of a login beside 1,000 sessions). A value the file
+ * holds already is not written again: a fresh leaf has the default period,
+ * and no quota where none is set.
+ */
+static int v1_put_cpu(const struct cg_hier *h, const char *rel, const char *file, uint64_t v,
+		      const char *unlimited, char *err, size_t errlen)
+{
+	char cur[32] = "", want[32];
+
+	if (v == CG_UNLIMITED)
+		snprintf(want, sizeof(want), "%s", unlimited);
+	else
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+	if (cg_read(h, rel, file, cur, sizeof(cur)) == 0) {
+		cur[strcspn(cur, "\n")] = '\0';
+		if (strcmp(cur, want) == 0)
+			return 0;
+	}
+	return v1_put(h, rel, file, v, unlimited, err, errlen);
+}
+
 static int v1_set_cpu(const struct cg_hier *h, const char *rel, const struct cg_limits *lim,
 		      const struct cg_limits *parent, char *err, size_t errlen)
 {
@@ -97,14 +121,14 @@ static int v1_set_cpu(const struct cg_hier *h, const char *rel, const struct cg_
 	if (parent && parent->cpu_max_percent != CG_UNLIMITED && percent != CG_UNLIMITED &&
 	    percent > parent->cpu_max_percent)
 		percent = parent->cpu_max_percent;
-	r = v1_put(h, rel, "cpu.cfs_period_us",
-		   percent == CG_UNLIMITED ? CG_UNLIMITED : V1_CPU_PERIOD_US, "100000", err,
-		   errlen);
+	r = v1_put_cpu(h, rel, "cpu.cfs_period_us",
+		       percent == CG_UNLIMITED ? CG_UNLIMITED : V1_CPU_PERIOD_US, "100000", err,
+		       errlen);
 	if (r == 0)
-		r = v1_put(h, rel, "cpu.cfs_quota_us",
-			   percent == CG_UNLIMITED ? CG_UNLIMITED
-						   : percent * (V1_CPU_PERIOD_US / 100),
-			   "-1", err, errlen);
+		r = v1_put_cpu(h, rel, "cpu.cfs_quota_us",
+			       percent == CG_UNLIMITED ? CG_UNLIMITED
+						       : percent * (V1_CPU_PERIOD_US / 100),
+			       "-1", err, errlen);
 	if (r == 0 && lim->cpu_weight != 0) {
 		uint64_t shares = lim->cpu_weight * 1024 / 100;
 
