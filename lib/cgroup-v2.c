@@ -136,8 +136,16 @@ static int v2_set_limits(const struct cg_hier *h, const char *rel, const struct 
 	}
 	if (todo & CG_CPU) {
 		if (lim->cpu_max_percent == CG_UNLIMITED) {
+			char cur[64] = "";
+
+			/* as in v1 (cgroup-v1.c, v1_put_cpu): every write of cpu.max
+			 * walks every CPU cgroup of the host; a fresh node has none */
 			snprintf(value, sizeof(value), "max %u", V2_CPU_PERIOD_US);
-			r = cg_write_if_exists(h, rel, "cpu.max", value, err, errlen);
+			if (cg_read(h, rel, "cpu.max", cur, sizeof(cur)) == 0 &&
+			    strncmp(cur, value, strlen(value)) == 0 && cur[strlen(value)] == '\n')
+				r = 0;
+			else
+				r = cg_write_if_exists(h, rel, "cpu.max", value, err, errlen);
 			r = r == -ENOENT ? 0 : r;
 		} else {
 			/* percent of one CPU: quota = percent/100 * period */
