@@ -84,7 +84,9 @@ $(B)/cubiclectl: $(CTL_OBJ) $(LIBCUBICLE)
 # _FORTIFY_SOURCE; the helpers keep the stack protector and the rest.
 # musl-gcc sees no kernel headers of its own: $(B)/musl-include lends it
 # the system's linux/, asm/ and asm-generic/, and nothing of glibc's.
-HELPER_CC ?= $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+ifeq ($(origin HELPER_CC),undefined)
+HELPER_CC := $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+endif
 HELPER_LDFLAGS = -static -no-pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 HB = $(B)/helper-obj
 ifeq ($(notdir $(HELPER_CC)),musl-gcc)
