@@ -112,7 +112,13 @@ WATCH_HSRC = pam_module/helper/cubicle-watch.c lib/watchd.c lib/session.c lib/re
 	     lib/names.c lib/cgroup.c lib/cgroup-cache.c lib/cgroup-v1.c lib/cgroup-v2.c \
 	     lib/helper.c lib/safeopen.c lib/util.c
 
-$(HB)/%.o: %.c $(wildcard lib/*.h conf/*.h shell/*.h) $(KERNEL_HEADERS)
+# which compiler built $(HB): a change (musl-tools installed since) rebuilds
+# every helper object, never a mix of two libcs
+$(HB)/.cc: FORCE
+	@mkdir -p $(HB)
+	@echo '$(HELPER_CC)' | cmp -s - $@ || echo '$(HELPER_CC)' >$@
+
+$(HB)/%.o: %.c $(wildcard lib/*.h conf/*.h shell/*.h) $(KERNEL_HEADERS) $(HB)/.cc
 	@mkdir -p $(dir $@)
 	$(HELPER_CC) $(CPPFLAGS) -Ishell $(HELPER_CPPFLAGS) $(HELPER_CFLAGS) -c -o $@ $<
 
@@ -278,7 +284,9 @@ help:
 	@echo "make deps         install missing build and test packages (root)"
 
 
-.PHONY: bench deps all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
+FORCE:
+
+.PHONY: FORCE bench deps all unit unit-asan fuzz fuzz-smoke integration check format-check analyze \
 	install uninstall demo demo-clean clean help
 
 # ---- packaging (issue 5) ----
