@@ -764,60 +764,88 @@ static int make_dir(const struct cg_hier *h, const char *rel, char *err, size_t 
 	return 0;
 }
 
+/* The end offset of each component of rel ("a/b/c": 1, 3, 5); their number,
+ * or -ENAMETOOLONG past CG_DEPTH_MAX. */
+static int component_ends(const char *rel, size_t ends[CG_DEPTH_MAX])
+{
+	size_t len = strlen(rel);
+	int n = 0;
+
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && rel[i] != '/')
+			continue;
+		if (n >= CG_DEPTH_MAX)
+			return -ENAMETOOLONG;
+		ends[n++] = i;
+	}
+	return n;
+}
+
 /*
  * mkdir -p of leaf_rel in h. Bit k of *made is set for the k-th component
  * made here, so that a failure removes exactly those and nothing that was
  * there before. The leaf must be new.
+ *
+ * From the leaf up until a mkdir succeeds or finds its component there,
+ * then down again: a login whose user node exists makes one mkdir per
+ * hierarchy instead of one per component (each a walk of the whole path).
  */
 static int make_path(const struct cg_hier *h, const char *leaf_rel, uint64_t *made, char *err,
 		     size_t errlen)
 {
 	char prefix[CG_PATH_MAX];
-	size_t len = strlen(leaf_rel);
-	unsigned k = 0;
+	size_t ends[CG_DEPTH_MAX];
+	int n = component_ends(leaf_rel, ends), k, r = -ENOENT;
 
-	for (size_t i = 1; i <= len; i++) {
-		int r;
-
-		if (i < len && leaf_rel[i] != '/')
-			continue;
-		if (k >= CG_DEPTH_MAX) {
-			cg_errf(err, errlen, "cgroup path %s has more than %u components", leaf_rel,
-				CG_DEPTH_MAX);
-			return -ENAMETOOLONG;
-		}
-		memcpy(prefix, leaf_rel, i);
-		prefix[i] = '\0';
-		r = make_dir(h, prefix, err, errlen);
-		if (r == 0) {
-			*made |= UINT64_C(1) << k;
-		} else if (r == -EEXIST) {
-			if (i == len) {
-				char path[PATH_MAX];
-
-				cg_path(h, prefix, NULL, path, sizeof(path));
-				cg_errf(err, errlen, "cgroup %s exists already", path);
-				return -EEXIST;
-			}
-		} else {
-			return r;
-		}
-		k++;
+	if (n < 0) {
+		cg_errf(err, errlen, "cgroup path %s has more than %u components", leaf_rel,
+			CG_DEPTH_MAX);
+		return n;
 	}
-	return 0;
+	for (k = n - 1; k >= 0; k--) {
+		memcpy(prefix, leaf_rel, ends[k]);
+		prefix[ends[k]] = '\0';
+		r = make_dir(h, prefix, err, errlen);
+		if (r != -ENOENT)
+			break;
+	}
+	/* something above is not a directory: the walk down from the top
+	 * names which one */
+	if (r == -ENOTDIR) {
+		k = -1;
+		r = -ENOENT;
+	}
+	if (r < 0 && r != -EEXIST && r != -ENOENT)
+		return r;
+	if (r == 0)
+		*made |= UINT64_C(1) << k;
+	for (;;) {
+		if (r == -EEXIST && k == n - 1) {
+			char path[PATH_MAX];
+
+			cg_path(h, prefix, NULL, path, sizeof(path));
+			cg_errf(err, errlen, "cgroup %s exists already", path);
+			return -EEXIST;
+		}
+		if (++k >= n)
+			return 0;
+		memcpy(prefix, leaf_rel, ends[k]);
+		prefix[ends[k]] = '\0';
+		r = make_dir(h, prefix, err, errlen);
+		if (r == 0)
+			*made |= UINT64_C(1) << k;
+		else if (r != -EEXIST)
+			return r;
+	}
 }
 
 /* Removes, deepest first, the components of leaf_rel that make_path made. */
 static void unmake_path(const struct cg_hier *h, const char *leaf_rel, uint64_t made)
 {
 	char prefix[CG_PATH_MAX];
-	size_t len = strlen(leaf_rel);
-	unsigned k = 0;
 	size_t ends[CG_DEPTH_MAX];
+	int k = component_ends(leaf_rel, ends);
 
-	for (size_t i = 1; i <= len && k < CG_DEPTH_MAX; i++)
-		if (i == len || leaf_rel[i] == '/')
-			ends[k++] = i;
 	while (k-- > 0) {
 		char path[PATH_MAX];
 
