@@ -16,6 +16,7 @@
  */
 #include "cgroup_internal.h"
 #include "names.h"
+#include "safeopen.h"
 #include "util.h"
 
 #include <errno.h>
@@ -131,16 +132,11 @@ int cg_layout_load_at(int dirfd, const char *self_cgroup, uid_t owner, struct cg
 	cleanup_close int fd = -1;
 	struct cg_layout l = { .n = 0 };
 	bool have_key = false;
-	struct stat st;
 	ssize_t len;
 
-	fd = openat(dirfd, LAYOUT_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = safe_openat_trusted_file(dirfd, LAYOUT_FILE, O_RDONLY, owner);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != owner || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return -EPERM;
+		return fd;
 	len = util_read_all(fd, buf, sizeof(buf));
 	if (len < 0)
 		return (int)len;

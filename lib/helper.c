@@ -4,26 +4,17 @@
 #include "util.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 int helper_open(const char *name)
 {
-	cleanup_close int dir = -1, fd = -1;
-	struct stat st;
+	cleanup_close int dir = -1;
 
 	dir = safe_open_trusted_dir(CUBICLE_LIBEXEC_DIR, 0, NULL);
 	if (dir < 0)
 		return dir;
-	fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return -EPERM;
-	return steal_fd(&fd);
+	return safe_openat_trusted_file(dir, name, O_PATH, 0);
 }
 
 int helper_exec(int fd, char *const argv[])

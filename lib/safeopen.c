@@ -188,3 +188,17 @@ int safe_open_trusted_dir(const char *path, uid_t owner_ok, const char **ret_bad
 	}
 	return steal_fd(&cur);
 }
+
+int safe_openat_trusted_file(int dirfd, const char *name, int flags, uid_t owner)
+{
+	cleanup_close int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != owner || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return steal_fd(&fd);
+}

@@ -33,4 +33,11 @@ extern bool safe_openat_force_fallback;
  */
 int safe_open_trusted_dir(const char *path, uid_t owner_ok, const char **ret_bad);
 
+/*
+ * openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC) of a regular file owned
+ * by `owner` and writable by nobody else (a helper, the kept cgroup layout).
+ * Returns the descriptor, -EPERM if the file is not such a file, or -errno.
+ */
+int safe_openat_trusted_file(int dirfd, const char *name, int flags, uid_t owner);
+
 #endif

@@ -153,6 +153,18 @@ static bool is_dir(const char *path)
 	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* the same hierarchies, in the same order, with the same mounts, names and controllers */
+static void assert_same_layout(const struct cg_layout *got, const struct cg_layout *want)
+{
+	assert_int_equal(got->n, want->n);
+	for (size_t i = 0; i < want->n; i++) {
+		assert_string_equal(got->h[i].mount, want->h[i].mount);
+		assert_string_equal(got->h[i].name, want->h[i].name);
+		assert_int_equal(got->h[i].v2, want->h[i].v2);
+		assert_int_equal(got->h[i].ctrls, want->h[i].ctrls);
+	}
+}
+
 static void add(struct fake *f, const char *sub, bool v2, unsigned ctrls, const char *name)
 {
 	mkdirs(fp(f, "%s", sub));
@@ -1276,13 +1288,7 @@ static void test_detect_real(void **state)
 		struct cg_layout lcg;
 
 		assert_int_equal(cg_detect_libcgroup(&lcg), 0);
-		assert_int_equal(lcg.n, l.n);
-		for (size_t i = 0; i < l.n; i++) {
-			assert_string_equal(lcg.h[i].mount, l.h[i].mount);
-			assert_string_equal(lcg.h[i].name, l.h[i].name);
-			assert_int_equal(lcg.h[i].ctrls, l.h[i].ctrls);
-			assert_int_equal(lcg.h[i].v2, l.h[i].v2);
-		}
+		assert_same_layout(&lcg, &l);
 	}
 }
 
@@ -1363,13 +1369,7 @@ static void test_layout_cache(void **state)
 
 	memset(&back, 0, sizeof(back));
 	assert_int_equal(cg_layout_load_at(d.fd, "/proc/self/cgroup", geteuid(), &back), 0);
-	assert_int_equal(back.n, l.n);
-	for (size_t i = 0; i < l.n; i++) {
-		assert_string_equal(back.h[i].mount, l.h[i].mount);
-		assert_string_equal(back.h[i].name, l.h[i].name);
-		assert_int_equal(back.h[i].v2, l.h[i].v2);
-		assert_int_equal(back.h[i].ctrls, l.h[i].ctrls);
-	}
+	assert_same_layout(&back, &l);
 	assert_string_equal(back.proc, "/proc");
 	cache_dir_remove(&d);
 }
