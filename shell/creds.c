@@ -55,18 +55,19 @@ int creds_raise(void)
 	return r;
 }
 
+/* The kernel's call itself, not libcap's cap_get_proc(): no malloc, so the
+ * payload can check itself before its exec (run.c, spawn_payload). */
 static int caps_all_clear(void)
 {
-	cap_t caps = cap_get_proc(), empty = cap_init();
-	int r = 0;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 
-	if (!caps || !empty)
-		r = -errno;
-	else if (cap_compare(caps, empty) != 0)
-		r = -EPERM;
-	cap_free(caps);
-	cap_free(empty);
-	return r;
+	if (capget(&h, d) < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(d); i++)
+		if (d[i].effective || d[i].permitted || d[i].inheritable)
+			return -EPERM;
+	return 0;
 }
 
 #define LOCKED_SECUREBITS                                                                          \
