@@ -15,6 +15,7 @@
 #include <linux/nsfs.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -59,8 +60,11 @@ int container_ns_flags(unsigned conf_namespaces)
 	return flags;
 }
 
-/* Reads init's answer: "R" and its namespace ids, or "E<message>", or
- * nothing if it died. */
+#define READY_LEN ((ssize_t)(1 + sizeof(struct ns_id) * CONTAINER_NS_COUNT))
+#define HELPER_EXEC_FAILED (-ENOEXEC) /* ready, but the exec of the helper failed */
+
+/* Reads init's answer until init's end of the pipe closes (init.h): "R" and
+ * its namespace ids, or "E<message>", or nothing if it died. */
 static int wait_ready(int fd, struct ns_id ns[CONTAINER_NS_COUNT], char *err, size_t errlen)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -77,9 +81,13 @@ static int wait_ready(int fd, struct ns_id ns[CONTAINER_NS_COUNT], char *err, si
 		return -ETIMEDOUT;
 	}
 	n = util_read_all(fd, buf, sizeof(buf));
-	if (n == 1 + (ssize_t)sizeof(struct ns_id) * CONTAINER_NS_COUNT && buf[0] == INIT_READY) {
+	if (n == READY_LEN && buf[0] == INIT_READY) {
 		memcpy(ns, buf + 1, sizeof(struct ns_id) * CONTAINER_NS_COUNT);
 		return 0;
+	}
+	if (n > READY_LEN && buf[0] == INIT_READY && buf[READY_LEN] == INIT_ERROR) {
+		snprintf(err, errlen, "%s", buf + READY_LEN + 1);
+		return HELPER_EXEC_FAILED;
 	}
 	if (n >= 1 && buf[0] == INIT_ERROR)
 		snprintf(err, errlen, "%s", buf + 1);
@@ -88,12 +96,81 @@ static int wait_ready(int fd, struct ns_id ns[CONTAINER_NS_COUNT], char *err, si
 	return -EIO;
 }
 
-int container_create(const struct container_spec *spec, struct container *ret, char *err,
-		     size_t errlen)
+#define INIT_STACK_SIZE (512 * 1024)
+
+struct init_args {
+	const struct container_spec *spec;
+	int rd, wr, parent;
+};
+
+static int init_trampoline(void *data)
+{
+	const struct init_args *a = data;
+
+	close(a->rd);
+	init_main(a->spec, a->wr, a->parent, true);
+}
+
+/*
+ * Init starts the way posix_spawn() starts a program when it will exec the
+ * helper: in this process's memory (CLONE_VM), on a stack of its own, so
+ * nothing of cubicle-shell's address space is copied for it and thrown away
+ * again at its exec (about 0.1 ms of a login, make bench case 1). This
+ * process only waits on the pipe meanwhile (wait_ready), which closes at
+ * init's exec; init.h says what init leaves alone. Without the helper, init
+ * stays a copy of cubicle-shell and is forked as one.
+ */
+static pid_t clone_init(const struct container_spec *spec, int ns, struct init_args *a,
+			void **ret_stack, int *ret_pidfd)
+{
+	struct clone_args args = { 0 };
+	pid_t pid;
+	int e;
+
+	if (spec->init_helper_fd >= 0) {
+		char *stack = mmap(NULL, INIT_STACK_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+		if (stack == MAP_FAILED)
+			return -1;
+		/* the lowest page is a guard: an overflow faults, it writes nothing */
+		if (mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) < 0) {
+			e = errno;
+			munmap(stack, INIT_STACK_SIZE);
+			errno = e;
+			return -1;
+		}
+		pid = clone(init_trampoline, stack + INIT_STACK_SIZE,
+			    CLONE_VM | CLONE_PIDFD | ns | SIGCHLD, a, ret_pidfd);
+		if (pid < 0) {
+			e = errno;
+			munmap(stack, INIT_STACK_SIZE);
+			errno = e;
+			return -1;
+		}
+		*ret_stack = stack;
+		return pid;
+	}
+	/* clone3 with a pidfd: init is pinned from the first instant, so a
+	 * recycled pid can never be mistaken for it (SECURITY.md 7). */
+	args.flags = CLONE_PIDFD | (uint64_t)ns;
+	args.pidfd = (uint64_t)(uintptr_t)ret_pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		close(a->rd);
+		init_main(spec, a->wr, a->parent, false);
+	}
+	return pid;
+}
+
+static int create_once(const struct container_spec *spec, struct container *ret, char *err,
+		       size_t errlen)
 {
 	cleanup_close int rd = -1, wr = -1, parent = -1, pidfd = -1;
 	int ns = container_ns_flags(spec->policy->namespaces), fds[2], r;
-	struct clone_args args = { 0 };
+	struct init_args a = { .spec = spec };
+	void *stack = NULL;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -110,19 +187,15 @@ int container_create(const struct container_spec *spec, struct container *ret, c
 		}
 	}
 
-	/* clone3 with a pidfd: init is pinned from the first instant, so a
-	 * recycled pid can never be mistaken for it (SECURITY.md 7). */
-	args.flags = CLONE_PIDFD | (uint64_t)ns;
-	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-	args.exit_signal = SIGCHLD;
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	/* with a pidfd: init is pinned from the first instant, so a recycled
+	 * pid can never be mistaken for it (SECURITY.md 7) */
+	a.rd = rd;
+	a.wr = wr;
+	a.parent = parent;
+	pid = clone_init(spec, ns, &a, &stack, &pidfd);
 	if (pid < 0) {
 		snprintf(err, errlen, "create namespaces: %s", strerror(errno));
 		return -errno;
-	}
-	if (pid == 0) {
-		close(rd);
-		init_main(spec, wr, parent);
 	}
 	close(steal_fd(&wr));
 
@@ -130,13 +203,33 @@ int container_create(const struct container_spec *spec, struct container *ret, c
 	if (r < 0) {
 		util_pidfd_kill(pidfd, SIGKILL);
 		waitpid(pid, NULL, 0);
-		return r;
 	}
+	/* init has exec'd or is gone: its stack is no one's */
+	if (stack)
+		munmap(stack, INIT_STACK_SIZE);
+	if (r < 0)
+		return r;
 	ret->pid = pid;
 	ret->pidfd = steal_fd(&pidfd);
 	ret->ns_flags = ns;
 	ret->stop_timeout = spec->policy->stop_timeout;
 	return 0;
+}
+
+int container_create(const struct container_spec *spec, struct container *ret, char *err,
+		     size_t errlen)
+{
+	struct container_spec copy;
+	int r = create_once(spec, ret, err, errlen);
+
+	if (r != HELPER_EXEC_FAILED)
+		return r;
+	/* the helper was there but would not run (not executable, a noexec
+	 * mount, not a program): once more, init a copy of cubicle-shell */
+	snprintf(ret->init_note, sizeof(ret->init_note), "%s", err);
+	copy = *spec;
+	copy.init_helper_fd = -1;
+	return create_once(&copy, ret, err, errlen);
 }
 
 /* ---- finding the container of a session --------------------------------- */

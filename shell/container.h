@@ -39,6 +39,7 @@ struct container {
 	int ns_flags;			     /* CLONE_NEW* of the namespaces to join */
 	struct ns_id ns[CONTAINER_NS_COUNT]; /* as init reported them, in ns_names order */
 	unsigned stop_timeout;
+	char init_note[128]; /* why init could not exec its helper, if it could not */
 };
 
 /* Names under /proc/PID/ns, in the order of container.ns; "pid" is read back
@@ -50,7 +51,9 @@ extern const char *const container_ns_names[CONTAINER_NS_COUNT];
 int container_read_ns(int nsdir, bool joined, struct ns_id ret[CONTAINER_NS_COUNT]);
 
 /* Unshares the namespaces, starts init and waits until it has built the
- * filesystem and dropped its privileges. On failure err holds one line. */
+ * filesystem and dropped its privileges. On failure err holds one line.
+ * When init could not exec the helper, ret->init_note says why and init is a
+ * copy of cubicle-shell. */
 int container_create(const struct container_spec *spec, struct container *ret, char *err,
 		     size_t errlen);
 

@@ -35,7 +35,7 @@ static noreturn void init_fail(int sync_fd, const char *msg)
 
 /* Everything before the container is ready; any failure ends init, and the
  * shell then never runs the user's command (a half-built container must not). */
-static void init_setup(const struct container_spec *spec, int sync_fd,
+static void init_setup(const struct container_spec *spec, int sync_fd, bool shared,
 		       struct ns_id ret_ns[CONTAINER_NS_COUNT])
 {
 	const struct policy *p = spec->policy;
@@ -90,8 +90,11 @@ static void init_setup(const struct container_spec *spec, int sync_fd,
 	 * no CAP_SYS_PTRACE) then lacks. Now that init holds no capability and no
 	 * host descriptor, it has nothing a ptrace by its own user could take;
 	 * what a shell joins is checked against the ids reported below.
+	 * In the shell's memory the flag is the shell's as well, and the shell
+	 * still holds its capabilities: left alone, the exec of the helper
+	 * decides it for init's own new memory.
 	 */
-	if (prctl(PR_SET_DUMPABLE, 1) < 0) {
+	if (!shared && prctl(PR_SET_DUMPABLE, 1) < 0) {
 		snprintf(err, sizeof(err), "init: set dumpable: %s", strerror(errno));
 		init_fail(sync_fd, err);
 	}
@@ -122,20 +125,29 @@ static void init_setup(const struct container_spec *spec, int sync_fd,
  * was opened by the shell before the pivot, so nothing of the rootfs is run.
  * Without the helper, init reaps as it is.
  */
-static noreturn void init_become_reaper(const struct container_spec *spec)
+static noreturn void init_become_reaper(const struct container_spec *spec, int sync_fd,
+					bool shared)
 {
 	static char name[] = HELPER_INIT;
-	char timeout[32];
+	char timeout[32], err[128];
 	char *argv[] = { name, timeout, NULL };
+	int r;
 
 	if (spec->init_helper_fd >= 0) {
 		snprintf(timeout, sizeof(timeout), "--stop-timeout=%u", spec->policy->stop_timeout);
-		helper_exec(spec->init_helper_fd, argv);
+		r = helper_exec(spec->init_helper_fd, argv);
+		if (shared) {
+			/* a copy in the shell's memory cannot stay on as init */
+			snprintf(err, sizeof(err), "exec: %s", strerror(-r));
+			init_fail(sync_fd, err);
+		}
 	}
+	close(sync_fd); /* the shell reads until it closes */
 	reaper_main(spec->policy->stop_timeout);
 }
 
-noreturn void init_main(const struct container_spec *spec, int sync_fd, int parent_pidfd)
+noreturn void init_main(const struct container_spec *spec, int sync_fd, int parent_pidfd,
+			bool shared)
 {
 	sigset_t all;
 
@@ -153,8 +165,9 @@ noreturn void init_main(const struct container_spec *spec, int sync_fd, int pare
 		close(parent_pidfd);
 	prctl(PR_SET_NAME, "cubicle-init");
 	/* its argv is the first shell's ("cubicle-shell -c CMD"): what later
-	 * channels of the session see in ps is a name, not that command */
-	if (spec->argv_area && spec->argv_len > 0) {
+	 * channels of the session see in ps is a name, not that command (the
+	 * helper's exec gives it an argv of its own) */
+	if (!shared && spec->argv_area && spec->argv_len > 0) {
 		memset(spec->argv_area, 0, spec->argv_len);
 		memcpy(spec->argv_area, "cubicle-init",
 		       spec->argv_len > 12 ? 12 : spec->argv_len - 1);
@@ -166,12 +179,11 @@ noreturn void init_main(const struct container_spec *spec, int sync_fd, int pare
 	struct ns_id ns[CONTAINER_NS_COUNT];
 	char ready[1 + sizeof(ns)];
 
-	init_setup(spec, sync_fd, ns);
+	init_setup(spec, sync_fd, shared, ns);
 
 	ready[0] = INIT_READY;
 	memcpy(ready + 1, ns, sizeof(ns));
 	if (util_write_all(sync_fd, ready, sizeof(ready)) < 0)
 		_exit(1);
-	close(sync_fd);
-	init_become_reaper(spec);
+	init_become_reaper(spec, sync_fd, shared);
 }

@@ -258,6 +258,9 @@ static void ensure_container(const struct container_spec *base, struct session *
 		close(spec.init_helper_fd);
 	if (r < 0)
 		die(EXIT_SETUP, "%s", err);
+	if (ret->init_note[0])
+		log_warning("%s/%s: %s; init stays a copy of cubicle-shell", CUBICLE_LIBEXEC_DIR,
+			    HELPER_INIT, ret->init_note);
 	if (have_session)
 		close(s->lock); /* the new init is in the session's cgroup now */
 	log_info("container up: init pid %d, hostname %s, rootfs %s", (int)ret->pid,

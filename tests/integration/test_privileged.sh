@@ -144,6 +144,36 @@ ct_wait "$outer" 20
 chown root "$CT_LIBEXEC/cubicle-init"
 assert_eq "$CT_RC" 143 "... and works as before"
 
+# Trusted but it will not run (no execute bit): init, which runs in the
+# shell's memory until that exec (container.c, clone_init), cannot stay there;
+# the shell starts it again as a copy of its own and says why.
+chmod 0644 "$CT_LIBEXEC/cubicle-init"
+run_with_syslog -c 'cat /proc/1/comm; readlink /proc/1/exe'
+chmod 0755 "$CT_LIBEXEC/cubicle-init"
+ct_diag "syslog: $CT_SYSLOG"
+assert_eq "$CT_RC:$CT_OUT" "0:cubicle-init"$'\n'"$CT_SHELL" \
+	"a helper that cannot be executed: the login works, init is a copy of cubicle-shell"
+assert_grep "cubicle-init: exec: Permission denied; init stays a copy of cubicle-shell" \
+	"... and syslog names the helper and why it did not run" "$CT_SYSLOG"
+assert_eq "$(ct_user_live_procs "$U")" "" "... and nothing of either attempt is left"
+
+# Until its exec, init's memory is the shell's, and so is the dumpable flag
+# of that memory: the shell, which holds its capabilities until it has
+# joined, must stay out of its user's reach (no ptrace, no /proc/PID/mem).
+# With the relay helper not used, the outer stays cubicle-shell for the
+# whole session, which shows the flag as init left it.
+chown "$U" "$CT_LIBEXEC/cubicle-relay"
+spawn_running
+ct_poll 5 helper_is "$init" cubicle-init || true
+assert_match "$(readlink "/proc/$init/exe")" "/cubicle-init$" "init became the helper"
+assert_match "$(readlink "/proc/$outer/exe")" "/cubicle-shell$" "the outer stayed cubicle-shell"
+assert_false "... and its user cannot read its memory: init left it non-dumpable" \
+	as_user cat "/proc/$outer/environ"
+kill -TERM "$outer"
+ct_wait "$outer" 20
+chown root "$CT_LIBEXEC/cubicle-relay"
+assert_eq "$CT_RC" 143 "... and the login ends as before"
+
 # Run by hand, they do nothing.
 as_user "$CT_LIBEXEC/cubicle-init" --stop-timeout=1 >"$CT_W/out" 2>&1 && rc=0 || rc=$?
 assert_eq "$rc:$(cat "$CT_W/out")" "2:cubicle-init: started by cubicle-shell as PID 1 only" \
