@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -155,4 +156,21 @@ int util_close_fds_from(int lowfd, const int *keep, size_t n_keep)
 	if (r == -ENOSYS || r == -EPERM)
 		return close_fds_by_walk(lowfd, keep, n_keep);
 	return r;
+}
+
+void *util_stack_new(size_t size)
+{
+	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	int e;
+
+	if (stack == MAP_FAILED)
+		return NULL;
+	if (mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) < 0) {
+		e = errno;
+		munmap(stack, size);
+		errno = e;
+		return NULL;
+	}
+	return stack;
 }

@@ -76,4 +76,9 @@ int util_parse_u64(const char *s, unsigned long long *ret);
 /* Closes every descriptor >= lowfd except those in keep[] (close_range where the kernel has it). */
 int util_close_fds_from(int lowfd, const int *keep, size_t n_keep);
 
+/* A stack for a child cloned into the caller's memory (clone(CLONE_VM)):
+ * `size` bytes, the lowest page a guard, so an overflow faults instead of
+ * writing below it. NULL and errno on failure; freed with munmap(ret, size). */
+void *util_stack_new(size_t size);
+
 #endif

@@ -128,18 +128,10 @@ static pid_t clone_init(const struct container_spec *spec, int ns, struct init_a
 	int e;
 
 	if (spec->init_helper_fd >= 0) {
-		char *stack = mmap(NULL, INIT_STACK_SIZE, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		char *stack = util_stack_new(INIT_STACK_SIZE);
 
-		if (stack == MAP_FAILED)
+		if (!stack)
 			return -1;
-		/* the lowest page is a guard: an overflow faults, it writes nothing */
-		if (mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) < 0) {
-			e = errno;
-			munmap(stack, INIT_STACK_SIZE);
-			errno = e;
-			return -1;
-		}
 		pid = clone(init_trampoline, stack + INIT_STACK_SIZE,
 			    CLONE_VM | CLONE_PIDFD | ns | SIGCHLD, a, ret_pidfd);
 		if (pid < 0) {
@@ -151,8 +143,7 @@ static pid_t clone_init(const struct container_spec *spec, int ns, struct init_a
 		*ret_stack = stack;
 		return pid;
 	}
-	/* clone3 with a pidfd: init is pinned from the first instant, so a
-	 * recycled pid can never be mistaken for it (SECURITY.md 7). */
+	/* a fork, with clone3 for the pidfd */
 	args.flags = CLONE_PIDFD | (uint64_t)ns;
 	args.pidfd = (uint64_t)(uintptr_t)ret_pidfd;
 	args.exit_signal = SIGCHLD;

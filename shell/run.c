@@ -136,22 +136,13 @@ static int payload_trampoline(void *data)
 static pid_t spawn_payload(const struct run_spec *rs, int tty_slave)
 {
 	struct payload_args a = { .rs = rs, .tty_slave = tty_slave };
-	void *stack;
+	char *stack = util_stack_new(PAYLOAD_STACK_SIZE);
 	pid_t pid;
 	int e;
 
-	stack = mmap(NULL, PAYLOAD_STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
+	if (!stack)
 		return -1;
-	/* the lowest page is a guard: an overflow faults, it writes nothing */
-	if (mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) < 0) {
-		e = errno;
-		munmap(stack, PAYLOAD_STACK_SIZE);
-		errno = e;
-		return -1;
-	}
-	pid = clone(payload_trampoline, (char *)stack + PAYLOAD_STACK_SIZE,
+	pid = clone(payload_trampoline, stack + PAYLOAD_STACK_SIZE,
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 	e = errno;
 	munmap(stack, PAYLOAD_STACK_SIZE);
