@@ -1234,43 +1234,120 @@ static void signal_round(const struct cg_layout *l, const char *rel, uint64_t de
 	free(k.seen);
 }
 
-/*
- * Waits until rel may have emptied: a step of a backoff that doubles, cut
- * short where a v2 hierarchy says so. cgroup.events changes ("populated 0")
- * and poll() wakes on POLLPRI, so a logout does not sleep through the rest
- * of a step after the last process died (on a hybrid host the v2 leaf holds
- * the same processes as the v1 ones). The kernel sends that notification at
- * most every 10 ms per file, so a cgroup that filled up moments before is
- * still checked at the end of each step.
- */
-static void wait_emptied(const struct cg_layout *l, const char *rel, unsigned *delay,
-			 uint64_t deadline)
+#define CG_EXIT_WATCH_MAX 64
+
+/* What one step of wait_emptied() polls: [0] a v2 cgroup.events (or -1),
+ * then a pidfd for each member of the cgroup, readable once it has exited. */
+struct exit_watch {
+	struct pollfd pfd[1 + CG_EXIT_WATCH_MAX];
+	nfds_t n;
+	bool overflow; /* more members than pidfds: the step runs its course */
+};
+
+static int watch_member(pid_t pid, void *data)
 {
-	for (size_t i = 0; i < l->n && !cg_fake_fs; i++) {
+	struct exit_watch *w = data;
+	int fd;
+
+	if (w->n == ARRAY_SIZE(w->pfd)) {
+		w->overflow = true;
+		return 0;
+	}
+	fd = util_pidfd_open(pid);
+	if (fd >= 0) /* else gone already */
+		w->pfd[w->n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	return 0;
+}
+
+/* Opens rel's cgroup.events in a v2 hierarchy: 1 if it already says
+ * "populated 0", 0 with *ret_fd armed for POLLPRI, 0 and -1 without one. */
+static int open_events(const struct cg_layout *l, const char *rel, int *ret_fd)
+{
+	*ret_fd = -1;
+	for (size_t i = 0; i < l->n; i++) {
 		char path[PATH_MAX], buf[256];
 		cleanup_close int fd = -1;
-		struct pollfd pfd;
-		uint64_t now = cg_now_ns();
-		int ms;
+		ssize_t n;
 
 		if (!l->h[i].v2 || cg_path(&l->h[i], rel, "cgroup.events", path, sizeof(path)) < 0)
 			continue;
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			break;
-		/* the read arms the notification; "populated 0" already: done */
-		if (pread(fd, buf, sizeof(buf) - 1, 0) < 0)
-			break;
-		buf[sizeof(buf) - 1] = '\0';
+			return 0;
+		/* the read arms the notification */
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			return 0;
+		buf[n] = '\0';
 		if (strstr(buf, "populated 0"))
-			return;
-		ms = now >= deadline ? 0 : (int)((deadline - now) / CG_NSEC_PER_MSEC);
-		pfd = (struct pollfd){ .fd = fd, .events = POLLPRI };
-		poll(&pfd, 1, ms < (int)*delay ? ms : (int)*delay);
-		*delay = *delay * 2 > CG_POLL_MAX_MS ? CG_POLL_MAX_MS : *delay * 2;
+			return 1;
+		*ret_fd = steal_fd(&fd);
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Waits until rel may have emptied: a step of a backoff that doubles, cut
+ * short as soon as every member of rel has exited (a pidfd of each, opened
+ * after they were killed) or a v2 hierarchy says "populated 0" (POLLPRI on
+ * cgroup.events; on a hybrid host the v2 leaf holds the same processes as
+ * the v1 ones). The kernel sends that notification at most every 10 ms per
+ * file, so for a cgroup that filled moments before, as at a logout, it is
+ * the pidfds that end the wait. The caller checks every hierarchy after.
+ */
+static void wait_emptied(const struct cg_layout *l, const char *rel, unsigned *delay,
+			 uint64_t deadline)
+{
+	struct exit_watch w = { .n = 1 };
+	uint64_t now = cg_now_ns(), end;
+	size_t hier = 0;
+
+	if (cg_fake_fs) {
+		cg_poll_sleep(delay, deadline);
 		return;
 	}
-	cg_poll_sleep(delay, deadline);
+	if (open_events(l, rel, &w.pfd[0].fd) == 1)
+		return;
+	w.pfd[0].events = POLLPRI;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->h[i].v2)
+			hier = i;
+	/* every process is in every hierarchy: one lists them all */
+	walk_pids(&l->h[hier], rel, watch_member, &w);
+	if (w.n == 1 && !w.overflow && w.pfd[0].fd < 0) {
+		/* nothing to wait on (gone meanwhile, or unreadable): a plain step */
+		cg_poll_sleep(delay, deadline);
+		return;
+	}
+
+	end = now + (uint64_t)*delay * CG_NSEC_PER_MSEC;
+	if (end > deadline)
+		end = deadline;
+	while (now < end && (w.n > 1 || w.overflow || w.pfd[0].fd >= 0)) {
+		int ms = (int)((end - now + CG_NSEC_PER_MSEC - 1) / CG_NSEC_PER_MSEC);
+		int r = poll(w.pfd, w.n, ms);
+
+		now = cg_now_ns();
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (w.pfd[0].revents & (POLLPRI | POLLERR)))
+			break;
+		for (nfds_t i = 1; i < w.n;) {
+			if (w.pfd[i].revents) {
+				close(w.pfd[i].fd);
+				w.pfd[i] = w.pfd[--w.n];
+			} else {
+				i++;
+			}
+		}
+		if (w.n == 1 && !w.overflow)
+			break; /* every member it had has exited */
+	}
+	for (nfds_t i = 0; i < w.n; i++)
+		if (w.pfd[i].fd >= 0)
+			close(w.pfd[i].fd);
+	*delay = *delay * 2 > CG_POLL_MAX_MS ? CG_POLL_MAX_MS : *delay * 2;
 }
 
 int cg_kill(const struct cg_layout *l, const char *rel, unsigned timeout_ms)
