@@ -60,7 +60,7 @@ int container_ns_flags(unsigned conf_namespaces)
 	return flags;
 }
 
-#define READY_LEN ((ssize_t)(1 + sizeof(struct ns_id) * CONTAINER_NS_COUNT))
+#define READY_LEN	   ((ssize_t)(1 + sizeof(struct ns_id) * CONTAINER_NS_COUNT))
 #define HELPER_EXEC_FAILED (-ENOEXEC) /* ready, but the exec of the helper failed */
 
 /* Reads init's answer until init's end of the pipe closes (init.h): "R" and

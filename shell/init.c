@@ -125,8 +125,7 @@ static void init_setup(const struct container_spec *spec, int sync_fd, bool shar
  * was opened by the shell before the pivot, so nothing of the rootfs is run.
  * Without the helper, init reaps as it is.
  */
-static noreturn void init_become_reaper(const struct container_spec *spec, int sync_fd,
-					bool shared)
+static noreturn void init_become_reaper(const struct container_spec *spec, int sync_fd, bool shared)
 {
 	static char name[] = HELPER_INIT;
 	char timeout[32], err[128];
