@@ -11,7 +11,8 @@
 #
 # Cases (CASE=, comma- or space-separated; default all):
 #   1 shell     cubicle-shell -c true without a session, against a namespace-free
-#               launcher of the same fork/exec shape (plainlaunch.c), sh -c true,
+#               launcher of the same fork/exec shape (plainlaunch.c), the same
+#               launcher with fresh namespaces and /proc only, sh -c true,
 #               unshare -pfmu --mount-proc + chroot, bwrap and firejail
 #   2 enter     a second shell entering its session's container, against the
 #               first one that creates it
@@ -314,6 +315,8 @@ case_shell() {
 		::: "plainlaunch (same fork/exec shape, no namespaces)" "@as=$UN"
 		"$BIN/plainlaunch" "$rootfs/bin/sh" -c true
 		::: "sh -c true (the rootfs's busybox sh, on the host)" "@as=$UN" "$rootfs/bin/sh" -c true
+		::: "plainlaunch --ns (the same, with fresh namespaces and /proc only; root)"
+		"$BIN/plainlaunch" --ns "$rootfs" "$uid:$gid" /bin/sh -c true
 		::: "unshare -pfmu --mount-proc + chroot (root)" unshare -pfmu
 		"--mount-proc=$rootfs/proc" "$(command -v chroot)" "--userspec=$uid:$gid" "$rootfs" /bin/sh -c true)
 	if works bwrap "@as=$UN" bwrap --bind "$rootfs" / --proc /proc --dev /dev \
@@ -870,6 +873,8 @@ goals() {
 		print "against the goals of issue 6 (from the paired ratios):"
 		if ((k = find("shell", "plainlaunch")))
 			printf "  %-52s %6.2fx   goal <= 1.15x\n", "cubicle-shell / namespace-free launcher", 1 / pr[k]
+		if (k && (u = find("shell", "plainlaunch --ns")))
+			printf "  %-52s %6.2fx   (fresh namespaces, nothing else: the floor here)\n", "the same launcher with namespaces / without", pr[u] / pr[k]
 		if ((k = find("shell", "bwrap")))
 			printf "  %-52s %6.2fx   goal >= 1.8x\n", "bwrap / cubicle-shell", pr[k]
 		if ((k = find("shell", "firejail")))
