@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -46,6 +47,22 @@ void run_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* One line on stderr, formatted on the stack: dprintf() may allocate its
+ * buffer, and the payload must not (spawn_payload). */
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	char line[PATH_MAX + 256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		util_write_all(STDERR_FILENO, line,
+			       (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 noreturn void run_exec_shell(const struct run_spec *rs)
 {
 	const char *base = strrchr(rs->shell, '/');
@@ -66,8 +83,7 @@ noreturn void run_exec_shell(const struct run_spec *rs)
 		argv[1] = NULL;
 	}
 	if (chdir(rs->home) < 0) {
-		dprintf(STDERR_FILENO, "cubicle-shell: no home directory %s, starting in /\n",
-			rs->home);
+		say("cubicle-shell: no home directory %s, starting in /\n", rs->home);
 		if (chdir("/") < 0)
 			_exit(126);
 	}
@@ -77,13 +93,13 @@ noreturn void run_exec_shell(const struct run_spec *rs)
 		_exit(126);
 	execve(rs->shell, argv, rs->env->vars);
 	e = errno;
-	dprintf(STDERR_FILENO, "cubicle-shell: %s: %s\n", rs->shell, strerror(e));
+	say("cubicle-shell: %s: %s\n", rs->shell, strerror(e));
 	_exit(e == ENOENT || e == ENOTDIR ? 127 : 126);
 }
 
 /* The payload: inside the container, already without privilege. It runs
  * on a stack of its own in the outer's memory (spawn_payload): system calls
- * and the stack only, no malloc, until execve() or _exit(). */
+ * and its stack only, no malloc, until execve() or _exit(). */
 static noreturn void payload_main(const struct run_spec *rs, int tty_slave)
 {
 	run_reset_signals();
@@ -99,12 +115,12 @@ static noreturn void payload_main(const struct run_spec *rs, int tty_slave)
 	if (tty_slave >= 0) {
 		if (ioctl(tty_slave, TIOCSCTTY, 0) < 0 || dup2(tty_slave, 0) < 0 ||
 		    dup2(tty_slave, 1) < 0 || dup2(tty_slave, 2) < 0) {
-			dprintf(STDERR_FILENO, "cubicle-shell: terminal: %s\n", strerror(errno));
+			say("cubicle-shell: terminal: %s\n", strerror(errno));
 			_exit(126);
 		}
 	}
 	if (creds_verify(CREDS_CONTAINED) < 0) {
-		dprintf(STDERR_FILENO, "cubicle-shell: privileges not dropped, refusing\n");
+		say("cubicle-shell: privileges not dropped, refusing\n");
 		_exit(126);
 	}
 	run_exec_shell(rs);
