@@ -58,10 +58,14 @@ user_procs_where() {
 	done
 }
 # hold_session USER FILE [--die-after-open]: a session held open by pamdrive
-# (its command: sleep 300) until FILE is removed; sets HELD_PID
+# until FILE is removed, then its command runs and it closes; sets HELD_PID.
+# The command is sleep 300 with --die-after-open (it outlives the service
+# that died, in the session's cgroup), else true.
 hold_session() {
+	local -a cmd=(/bin/true)
+	[ "${3:-}" != --die-after-open ] || cmd=(/bin/sleep 300)
 	rm -f "$2"
-	"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$1" --hold "$2" ${3:+"$3"} -- /bin/sleep 300 \
+	"$CT_PAMDRIVE" "$CT_ROOT/pam.d" cubicle-test "$1" --hold "$2" ${3:+"$3"} -- "${cmd[@]}" \
 		>"$2.out" 2>&1 &
 	HELD_PID=$!
 	ct_poll 10 test -s "$2" || ct_bail "no session of $1: $(cat "$2.out")"
