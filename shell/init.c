@@ -123,23 +123,22 @@ static void init_setup(const struct container_spec *spec, int sync_fd, bool shar
  * exec changes nothing a joining shell checks (the helper's name is
  * cubicle-init; uid, namespaces and pidfd stay), and the helper's descriptor
  * was opened by the shell before the pivot, so nothing of the rootfs is run.
- * Without the helper, init reaps as it is.
+ * With the helper, init runs in the shell's memory until this exec
+ * (container.c, clone_init) and cannot stay on when it fails: it says why
+ * after "R", and the shell starts init again without the helper. Without
+ * the helper, init is a copy of cubicle-shell and reaps as it is.
  */
-static noreturn void init_become_reaper(const struct container_spec *spec, int sync_fd, bool shared)
+static noreturn void init_become_reaper(const struct container_spec *spec, int sync_fd)
 {
 	static char name[] = HELPER_INIT;
 	char timeout[32], err[128];
 	char *argv[] = { name, timeout, NULL };
-	int r;
 
 	if (spec->init_helper_fd >= 0) {
 		snprintf(timeout, sizeof(timeout), "--stop-timeout=%u", spec->policy->stop_timeout);
-		r = helper_exec(spec->init_helper_fd, argv);
-		if (shared) {
-			/* a copy in the shell's memory cannot stay on as init */
-			snprintf(err, sizeof(err), "exec: %s", strerror(-r));
-			init_fail(sync_fd, err);
-		}
+		snprintf(err, sizeof(err), "exec: %s",
+			 strerror(-helper_exec(spec->init_helper_fd, argv)));
+		init_fail(sync_fd, err);
 	}
 	close(sync_fd); /* the shell reads until it closes */
 	reaper_main(spec->policy->stop_timeout);
@@ -184,5 +183,5 @@ noreturn void init_main(const struct container_spec *spec, int sync_fd, int pare
 	memcpy(ready + 1, ns, sizeof(ns));
 	if (util_write_all(sync_fd, ready, sizeof(ready)) < 0)
 		_exit(1);
-	init_become_reaper(spec, sync_fd, shared);
+	init_become_reaper(spec, sync_fd);
 }
