@@ -154,6 +154,20 @@ static int open_layout_dir(int atfd, const char *path, bool create, mode_t mode)
 	return steal_fd(&fd);
 }
 
+/* The file cubicle-shell mounts the mount template onto: it cannot make it
+ * (it runs as the user). Best effort: without it, containers are made
+ * without the template. */
+static void make_template_file(int run_fd)
+{
+	int fd = openat(run_fd, REC_MNT_TEMPLATE,
+			O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+
+	if (fd >= 0) {
+		fchmod(fd, 0444);
+		close(fd);
+	}
+}
+
 int rec_dir_open(const char *run_dir, bool create)
 {
 	cleanup_close int run_fd = -1;
@@ -170,8 +184,30 @@ int rec_dir_open(const char *run_dir, bool create)
 		locks_fd = open_layout_dir(run_fd, REC_LOCKS, true, 0700);
 		if (locks_fd < 0)
 			return locks_fd;
+		make_template_file(run_fd);
 	}
 	return open_layout_dir(run_fd, REC_SESSIONS, create, 0755);
+}
+
+int rec_layout_file_open(const char *run_dir, const char *name)
+{
+	cleanup_close int run_fd = -1, fd = -1;
+	int r;
+
+	if (!run_dir)
+		run_dir = REC_DEFAULT_RUN_DIR;
+	if (run_dir[0] == '\0')
+		return -EINVAL;
+	run_fd = open_layout_dir(AT_FDCWD, run_dir, false, 0);
+	if (run_fd < 0)
+		return run_fd;
+	fd = openat(run_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = check_trusted(fd, S_IFREG, NULL);
+	if (r < 0)
+		return r;
+	return steal_fd(&fd);
 }
 
 /* ---- writing ---------------------------------------------------------------- */

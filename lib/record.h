@@ -9,6 +9,8 @@
  *   <run_dir>/           0755
  *   <run_dir>/sessions/  0755, the records, "key=value" lines
  *   <run_dir>/locks/     0700, one lock file per uid (flock)
+ *   <run_dir>/mnt-template  0444, empty; cubicle-shell mounts the mount
+ *                        template (a namespace file) onto it (shell/template.c)
  *
  * Functions return 0 or -errno and never print.
  */
@@ -20,12 +22,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define REC_RUN_DIR    "/run/cubicle"
-#define REC_ID_LEN     16   /* lowercase hex digits */
-#define REC_FILE_MAX   8192 /* bytes of one record */
-#define REC_TEXT_MAX   256  /* service, tty, remote host */
-#define REC_CGROUP_MAX 512
-#define REC_ORIG_MAX   8
+#define REC_RUN_DIR	 "/run/cubicle"
+#define REC_ID_LEN	 16   /* lowercase hex digits */
+#define REC_FILE_MAX	 8192 /* bytes of one record */
+#define REC_TEXT_MAX	 256  /* service, tty, remote host */
+#define REC_CGROUP_MAX	 512
+#define REC_ORIG_MAX	 8
+#define REC_MNT_TEMPLATE "mnt-template"
 
 struct rec {
 	char id[REC_ID_LEN + 1];
@@ -60,6 +63,11 @@ bool rec_id_valid(const char *id);
  * `create`, a missing directory is -ENOENT (no sessions). Returns an
  * O_DIRECTORY descriptor. */
 int rec_dir_open(const char *run_dir, bool create);
+
+/* Opens <run_dir>/<name> read-only, checking <run_dir> as rec_dir_open does and
+ * the file to be a root-owned regular file writable by nobody else; a
+ * symlink is refused (-ELOOP). */
+int rec_layout_file_open(const char *run_dir, const char *name);
 
 /* Writes r as <id>: a temp file created O_EXCL|O_NOFOLLOW, 0644, written,
  * fsync'd, then renamed into place without replacing anything (-EEXIST). On

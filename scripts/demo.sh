@@ -209,6 +209,8 @@ clean() {
 	fi
 	if grep -qx "$RUNDIR" "$STATE/made" 2>/dev/null &&
 		[ -z "$(ls -A "$RUNDIR/sessions" 2>/dev/null)" ]; then
+		# the mount template the demo's logins made
+		while umount "$RUNDIR/mnt-template" 2>/dev/null; do :; done
 		rm -rf -- "$RUNDIR"
 	fi
 	if grep -qx /run/sshd "$STATE/made" 2>/dev/null && ! sshd_running; then

@@ -183,7 +183,9 @@ static int create_once(const struct container_spec *spec, struct container *ret,
 	a.rd = rd;
 	a.wr = wr;
 	a.parent = parent;
-	pid = clone_init(spec, ns, &a, &stack, &pidfd);
+	/* with the template, init makes its mount namespace itself (init.c) */
+	pid = clone_init(spec, spec->mnt_template_fd >= 0 ? ns & ~CLONE_NEWNS : ns, &a, &stack,
+			 &pidfd);
 	if (pid < 0) {
 		snprintf(err, errlen, "create namespaces: %s", strerror(errno));
 		return -errno;

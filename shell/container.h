@@ -22,7 +22,8 @@ struct container_spec {
 	bool tie_to_parent; /* init (and so the container) dies with this process */
 	char *argv_area;    /* this process's argv strings, which init overwrites */
 	size_t argv_len;
-	int init_helper_fd; /* cubicle-init (helper_open), which init becomes; or -1 */
+	int init_helper_fd;  /* cubicle-init (helper_open), which init becomes; or -1 */
+	int mnt_template_fd; /* the mount template (template.h) to copy; or -1 */
 };
 
 /* The identity of one namespace: what stat() of /proc/PID/ns/NAME shows. */

@@ -12,7 +12,7 @@
 /*
  * The file capabilities of cubicle-shell (README.md "Capabilities"):
  *  CAP_SYS_ADMIN   new namespaces, mounts, pivot_root, sethostname, setns
- *  CAP_SYS_CHROOT  setns() into a mount namespace also demands it
+ *  CAP_SYS_CHROOT  setns() into a mount namespace also demands it; chroot
  *  CAP_SETPCAP     emptying the bounding set and locking securebits
  * They are permitted only (=p): nothing runs with them effective until
  * creds_raise(), and no exec ever happens while they are held.

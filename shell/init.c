@@ -2,7 +2,7 @@
 /*
  * init: PID 1 of the container. It starts as a clone of cubicle-shell, still
  * holding the shell's capabilities, inside fresh namespaces; it builds the
- * filesystem, pivots, drops every privilege and from then on only reaps (as
+ * filesystem, enters it, drops every privilege and from then on only reaps (as
  * tini does) until it is told to stop.
  */
 #include "init.h"
@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -33,51 +34,84 @@ static noreturn void init_fail(int sync_fd, const char *msg)
 	_exit(1);
 }
 
+static int make_private(char *err, size_t errlen)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+		return 0;
+	snprintf(err, errlen, "make mounts private: %s", strerror(errno));
+	return -errno;
+}
+
 /* Everything before the container is ready; any failure ends init, and the
  * shell then never runs the user's command (a half-built container must not). */
 static void init_setup(const struct container_spec *spec, int sync_fd, bool shared,
 		       struct ns_id ret_ns[CONTAINER_NS_COUNT])
 {
 	const struct policy *p = spec->policy;
-	struct mount_ctx ctx = { .policy = p, .user = spec->user };
+	const bool template = spec->mnt_template_fd >= 0;
+	struct mount_ctx ctx;
+	int nsdir, top = -1;
 	char err[768] = "";
 	int r, devnull, keep[2];
 
-	/*
-	 * Propagation first (SECURITY.md 16): the new mount namespace starts as a
-	 * copy whose shared mounts would still propagate to the host. Made private,
-	 * nothing mounted below can reach the host's mount table.
-	 */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		snprintf(err, sizeof(err), "make mounts private: %s", strerror(errno));
+	mounts_ctx_init(&ctx, p, spec->user, err, sizeof(err));
+	/* opened while /proc is the host's: read once the namespaces are final */
+	nsdir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nsdir < 0) {
+		snprintf(err, sizeof(err), "open /proc/self/ns: %s", strerror(errno));
 		init_fail(sync_fd, err);
+	}
+	/*
+	 * Without the template, init was cloned into a copy of the host's mount
+	 * namespace. Propagation first (SECURITY.md 16): its shared mounts would
+	 * still propagate to the host; made private, nothing mounted below can
+	 * reach the host's mount table.
+	 */
+	if (!template && make_private(err, sizeof(err)) < 0)
+		init_fail(sync_fd, err);
+	if (mounts_clone_sources(&ctx) < 0)
+		init_fail(sync_fd, err);
+	/*
+	 * With the template (template.c), init was started in the host's mount
+	 * namespace: what it needs of the host is cloned above, and it now
+	 * leaves for a copy of the template, which holds one empty read-only
+	 * tmpfs and nothing of the host. No host mount is copied, and no
+	 * pivot_root walks every task on the host. The template's mounts are
+	 * private already; made so again, no copy of it could ever propagate
+	 * to another.
+	 */
+	if (template) {
+		if (setns(spec->mnt_template_fd, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0) {
+			snprintf(err, sizeof(err), "enter a copy of the mount template: %s",
+				 strerror(errno));
+			init_fail(sync_fd, err);
+		}
+		if (make_private(err, sizeof(err)) < 0)
+			init_fail(sync_fd, err);
+		top = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (top < 0) {
+			snprintf(err, sizeof(err), "open the template's root: %s", strerror(errno));
+			init_fail(sync_fd, err);
+		}
 	}
 	/* the namespaces as they are now, before any user process exists: what
 	 * every shell that joins later must find */
-	{
-		cleanup_close int nsdir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		if (nsdir < 0 || container_read_ns(nsdir, false, ret_ns) < 0) {
-			snprintf(err, sizeof(err), "read namespace ids: %s", strerror(errno));
-			init_fail(sync_fd, err);
-		}
+	if (container_read_ns(nsdir, false, ret_ns) < 0) {
+		snprintf(err, sizeof(err), "read namespace ids: %s", strerror(errno));
+		init_fail(sync_fd, err);
 	}
 	if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
 		snprintf(err, sizeof(err), "set hostname %s: %s", p->hostname, strerror(errno));
 		init_fail(sync_fd, err);
 	}
 
-	ctx.err = err;
-	ctx.errlen = sizeof(err);
-	ctx.root_fd = mounts_bind_rootfs(p, spec->user, err, sizeof(err));
-	if (ctx.root_fd < 0)
+	if (mounts_attach_root(&ctx, top) < 0 || mounts_build(&ctx) < 0 ||
+	    mounts_enter_root(&ctx, !template) < 0)
 		init_fail(sync_fd, err);
-	if (mounts_build(&ctx) < 0)
-		init_fail(sync_fd, err);
-	if (mounts_pivot(ctx.root_fd, err, sizeof(err)) < 0)
-		init_fail(sync_fd, err);
-	close(ctx.root_fd);
-	close(ctx.dev_fd);
+	mounts_ctx_release(&ctx);
+	close(nsdir);
+	if (top >= 0)
+		close(top);
 
 	r = creds_drop(CREDS_CONTAINED);
 	if (r < 0) {
@@ -122,7 +156,7 @@ static void init_setup(const struct container_spec *spec, int sync_fd, bool shar
  * the shell's libraries, heap and page tables for the whole session. The
  * exec changes nothing a joining shell checks (the helper's name is
  * cubicle-init; uid, namespaces and pidfd stay), and the helper's descriptor
- * was opened by the shell before the pivot, so nothing of the rootfs is run.
+ * was opened by the shell before init entered the rootfs, so nothing of the rootfs is run.
  * With the helper, init runs in the shell's memory until this exec
  * (container.c, clone_init) and cannot stay on when it fails: it says why
  * after "R", and the shell starts init again without the helper. Without

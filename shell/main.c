@@ -23,6 +23,7 @@
 #include "log.h"
 #include "record.h"
 #include "run.h"
+#include "template.h"
 #include "util.h"
 
 #include <errno.h>
@@ -249,6 +250,13 @@ static void ensure_container(const struct container_spec *base, struct session *
 			    strerror(-r));
 	}
 	spec.tie_to_parent = !have_session;
+	spec.mnt_template_fd = template_open(CUBICLE_RUN_DIR, err, sizeof(err));
+	if (spec.mnt_template_fd == -EWOULDBLOCK)
+		log_info("%s/%s: being made by another login; this one copies the host's mounts",
+			 CUBICLE_RUN_DIR, REC_MNT_TEMPLATE);
+	else if (spec.mnt_template_fd < 0 && spec.mnt_template_fd != -ENOENT)
+		log_warning("%s/%s: %s; the container copies the host's mounts", CUBICLE_RUN_DIR,
+			    REC_MNT_TEMPLATE, err);
 	spec.init_helper_fd = helper_open(HELPER_INIT);
 	if (spec.init_helper_fd < 0)
 		log_warning("%s/%s: %s; init stays a copy of cubicle-shell", CUBICLE_LIBEXEC_DIR,
@@ -256,6 +264,8 @@ static void ensure_container(const struct container_spec *base, struct session *
 	r = container_create(&spec, ret, err, sizeof(err));
 	if (spec.init_helper_fd >= 0)
 		close(spec.init_helper_fd);
+	if (spec.mnt_template_fd >= 0)
+		close(spec.mnt_template_fd);
 	if (r < 0)
 		die(EXIT_SETUP, "%s", err);
 	if (ret->init_note[0])
@@ -269,7 +279,7 @@ static void ensure_container(const struct container_spec *base, struct session *
 
 int main(int argc, char **argv)
 {
-	struct container_spec spec = { 0 };
+	struct container_spec spec = { .init_helper_fd = -1, .mnt_template_fd = -1 };
 	struct container ctr = { .pidfd = -1 };
 	struct session session = { .lock = -1 };
 	bool have_session;

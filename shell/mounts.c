@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -69,34 +70,58 @@ static int mount_set_attrs(int mnt_fd, unsigned attrs)
 }
 
 /*
- * Binds what src_fd refers to onto what dst_fd refers to. The clone is made
- * detached, gets its flags while still invisible (SECURITY.md 5: set when the
- * mount is created, not in a later remount) and is then attached. Returns a
- * descriptor of the attached mount's root.
+ * A bind mount is made in two steps, so that the clone of a host path can be
+ * taken in the host's mount namespace and attached in the container's (init,
+ * with the mount template, init.c): the clone is made detached and gets its
+ * flags while still invisible (SECURITY.md 5: set when the mount is created,
+ * not in a later remount), and is attached later.
  */
-static int mount_bind(int src_fd, int dst_fd, unsigned attrs)
+static int tree_clone(int src_fd, unsigned attrs, struct mount_tree *ret)
 {
-	cleanup_close int tree = -1;
 	struct mount_attr ma = { .attr_set = attrs };
-	bool late = false;
+	int tree = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 
-	tree = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return -errno;
+	ret->attrs = attrs;
+	ret->late = false;
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0) {
-		if (errno != ENOSYS)
-			return -errno;
-		late = true; /* before Linux 5.12; nobody else is in this namespace yet */
-	}
-	if (move_mount(tree, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return -errno;
-	if (late) {
-		int r = remount_attrs(tree, attrs);
+		if (errno != ENOSYS) {
+			int r = -errno;
 
-		if (r < 0)
+			close(tree);
 			return r;
+		}
+		ret->late = true; /* before Linux 5.12; nobody else is in this namespace yet */
 	}
-	return steal_fd(&tree);
+	ret->fd = tree;
+	return 0;
+}
+
+/* Attaches t onto what dst_fd refers to; t->fd is then the attached mount's root. */
+static int tree_attach(const struct mount_tree *t, int dst_fd)
+{
+	if (move_mount(t->fd, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+	    0)
+		return -errno;
+	return t->late ? remount_attrs(t->fd, t->attrs) : 0;
+}
+
+/* Binds what src_fd refers to onto what dst_fd refers to, in one go. Returns a
+ * descriptor of the attached mount's root. */
+static int mount_bind(int src_fd, int dst_fd, unsigned attrs)
+{
+	struct mount_tree t;
+	int r = tree_clone(src_fd, attrs, &t);
+
+	if (r < 0)
+		return r;
+	r = tree_attach(&t, dst_fd);
+	if (r < 0) {
+		close(t.fd);
+		return r;
+	}
+	return t.fd;
 }
 
 /* A fresh filesystem, created with its flags and then attached onto dst_fd.
@@ -247,6 +272,8 @@ static const struct dev_node {
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
+_Static_assert(ARRAY_SIZE(dev_nodes) == MOUNTS_DEV_NODES, "mount_ctx.devs");
+
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
@@ -258,7 +285,7 @@ static const struct {
 /*
  * /dev is a fresh tmpfs, never the rootfs's own (SECURITY.md 2: runc
  * CVE-2025-31133): the device nodes are bind mounts of the host's, each checked
- * to be the expected device before it is used. The tmpfs belongs to the user
+ * to be the expected device before it was cloned (clone_dev_nodes). The tmpfs belongs to the user
  * while it is filled (init has no CAP_DAC_OVERRIDE) and is made read-only at the
  * end, so nothing in it can be replaced.
  */
@@ -284,32 +311,20 @@ static int row_dev(struct mount_ctx *ctx, const struct mount_row *row)
 			return fail(ctx, -errno, "create /dev/%s", dev_links[i].name);
 
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
-		const struct dev_node *n = &dev_nodes[i];
-		cleanup_close int host = -1, target = -1;
-		char hostpath[32];
-		struct stat st;
+		cleanup_close int target = -1;
 		int r;
 
-		snprintf(hostpath, sizeof(hostpath), "/dev/%s", n->name);
-		host = open(hostpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (host < 0)
-			return fail(ctx, -errno, "open host %s", hostpath);
-		if (fstat(host, &st) < 0 || !S_ISCHR(st.st_mode) ||
-		    st.st_rdev != makedev(n->major, n->minor))
-			return fail(ctx, -ENODEV, "host %s is not the expected device %u:%u",
-				    hostpath, n->major, n->minor);
-		target = openat(dev, n->name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				0666);
+		target = openat(dev, dev_nodes[i].name,
+				O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
 		if (target < 0)
-			return fail(ctx, -errno, "create /dev/%s", n->name);
+			return fail(ctx, -errno, "create /dev/%s", dev_nodes[i].name);
 		close(target);
-		target = openat(dev, n->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		target = openat(dev, dev_nodes[i].name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (target < 0)
-			return fail(ctx, -errno, "open /dev/%s", n->name);
-		r = mount_bind(host, target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+			return fail(ctx, -errno, "open /dev/%s", dev_nodes[i].name);
+		r = tree_attach(&ctx->devs[i], target);
 		if (r < 0)
-			return fail(ctx, r, "bind host %s", hostpath);
-		close(r);
+			return fail(ctx, r, "bind host /dev/%s", dev_nodes[i].name);
 	}
 	return 0;
 }
@@ -323,42 +338,36 @@ static int row_dev_readonly(struct mount_ctx *ctx, const struct mount_row *row)
 	return 0;
 }
 
-static int bind_host_path(struct mount_ctx *ctx, const char *src, const char *dst, unsigned attrs,
-			  const char *what)
+/* Attaches the clone of a host path (clone_host_path) onto dst in the rootfs. */
+static int attach_host_path(struct mount_ctx *ctx, const struct mount_tree *t, const char *src,
+			    const char *dst, const char *what)
 {
-	cleanup_close int s = -1, d = -1;
-	struct stat st;
+	cleanup_close int d = open_target(ctx, dst, t->dir);
 	int r;
 
-	/* The source is a host path from the config, opened as the user: binding
-	 * shows them nothing their own permissions would not. */
-	s = open(src, O_PATH | O_CLOEXEC);
-	if (s < 0 || fstat(s, &st) < 0)
-		return fail(ctx, -errno, "%s: cannot open %s", what, src);
-	d = open_target(ctx, dst, S_ISDIR(st.st_mode));
 	if (d < 0)
 		return d;
-	r = mount_bind(s, d, attrs);
+	r = tree_attach(t, d);
 	if (r < 0)
 		return fail(ctx, r, "%s: bind %s on %s", what, src, dst);
-	close(r);
 	return 0;
 }
 
 static int row_home(struct mount_ctx *ctx, const struct mount_row *row)
 {
+	(void)row;
 	if (!ctx->policy->home)
 		return 0;
-	return bind_host_path(ctx, ctx->policy->home, ctx->user->home, row->attrs, "home");
+	return attach_host_path(ctx, &ctx->home, ctx->policy->home, ctx->user->home, "home");
 }
 
 static int row_binds(struct mount_ctx *ctx, const struct mount_row *row)
 {
+	(void)row;
 	for (size_t i = 0; i < ctx->policy->n_binds; i++) {
 		const struct conf_bind *b = &ctx->policy->binds[i];
-		int r = bind_host_path(ctx, b->src, b->dst,
-				       row->attrs | (b->ro ? MOUNT_ATTR_RDONLY : 0),
-				       b->ro ? "bind_ro" : "bind");
+		int r = attach_host_path(ctx, &ctx->binds[i], b->src, b->dst,
+					 b->ro ? "bind_ro" : "bind");
 
 		if (r < 0)
 			return r;
@@ -481,15 +490,14 @@ static const struct mount_row mount_table[] = {
 	  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true },
 	{ "/dev/shm", row_fresh, "tmpfs", "mode=1777,uid=0,gid=0", ATTR_USER, true },
 	{ "/tmp", row_tmp, "tmpfs", "mode=1777,uid=0,gid=0", ATTR_USER, true },
-	{ "(home)", row_home, NULL, NULL, ATTR_USER, true },
-	{ "(binds)", row_binds, NULL, NULL, ATTR_USER, true },
+	{ "(home)", row_home, NULL, NULL, 0, true },
+	{ "(binds)", row_binds, NULL, NULL, 0, true },
 	{ "/etc/passwd", row_passwd, NULL, NULL, 0, false },
 	{ "/dev", row_dev_readonly, NULL, NULL, ATTR_SYS | MOUNT_ATTR_RDONLY, true },
 };
 
 int mounts_build(struct mount_ctx *ctx)
 {
-	ctx->dev_fd = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(mount_table); i++) {
 		const struct mount_row *row = &mount_table[i];
 		int r = row->fn(ctx, row);
@@ -502,40 +510,186 @@ int mounts_build(struct mount_ctx *ctx)
 	return 0;
 }
 
-int mounts_bind_rootfs(const struct policy *p, const struct conf_user *u, char *err, size_t errlen)
-{
-	const char *bad = NULL;
-	cleanup_close int fd = -1;
-	int mnt;
+/* ---- what comes from the host: cloned before anything is attached ---- */
 
-	fd = safe_open_trusted_dir(p->rootfs, u->uid, &bad);
+static void tree_init(struct mount_tree *t)
+{
+	t->fd = -1;
+	t->late = false;
+	t->dir = true;
+}
+
+void mounts_ctx_init(struct mount_ctx *ctx, const struct policy *p, const struct conf_user *u,
+		     char *err, size_t errlen)
+{
+	*ctx = (struct mount_ctx){ .policy = p, .user = u, .err = err, .errlen = errlen };
+	ctx->root_fd = ctx->dev_fd = ctx->rootfs_dir = -1;
+	tree_init(&ctx->rootfs);
+	tree_init(&ctx->home);
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->devs); i++)
+		tree_init(&ctx->devs[i]);
+}
+
+void mounts_ctx_release(struct mount_ctx *ctx)
+{
+	int *fds[] = { &ctx->dev_fd, &ctx->rootfs_dir, &ctx->rootfs.fd, &ctx->home.fd };
+
+	/* root_fd is rootfs.fd once attached */
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		util_closep(fds[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->devs); i++)
+		util_closep(&ctx->devs[i].fd);
+	for (size_t i = 0; ctx->binds && i < ctx->policy->n_binds; i++)
+		util_closep(&ctx->binds[i].fd);
+	free(ctx->binds);
+	ctx->binds = NULL;
+	ctx->root_fd = ctx->dev_fd = ctx->rootfs_dir = -1;
+}
+
+static int clone_rootfs(struct mount_ctx *ctx)
+{
+	const struct policy *p = ctx->policy;
+	const char *bad = NULL;
+	int fd, r;
+
+	fd = safe_open_trusted_dir(p->rootfs, ctx->user->uid, &bad);
 	if (fd == -EPERM) {
-		snprintf(err, errlen,
+		snprintf(ctx->err, ctx->errlen,
 			 "rootfs %s: %s must be owned by root (the rootfs itself by root or the "
 			 "user) and not writable by group or others",
 			 p->rootfs, bad);
 		return fd;
 	}
 	if (fd < 0) {
-		snprintf(err, errlen, "rootfs %s: %s: %s", p->rootfs, bad,
+		snprintf(ctx->err, ctx->errlen, "rootfs %s: %s: %s", p->rootfs, bad,
 			 fd == -ENOTDIR ? "not a directory, or a symlink (not followed)"
 					: strerror(-fd));
 		return fd;
 	}
-	mnt = mount_bind(fd, fd, ATTR_USER);
-	if (mnt < 0)
-		snprintf(err, errlen, "bind rootfs %s: %s", p->rootfs, strerror(-mnt));
-	return mnt;
+	ctx->rootfs_dir = fd;
+	r = tree_clone(fd, ATTR_USER, &ctx->rootfs);
+	if (r < 0)
+		return fail(ctx, r, "bind rootfs %s", p->rootfs);
+	return 0;
 }
 
-int mounts_pivot(int root_fd, char *err, size_t errlen)
+/* The host's device nodes, each checked to be the expected device. */
+static int clone_dev_nodes(struct mount_ctx *ctx)
 {
-	/* pivot_root(".", "."): the old root ends up stacked on the new one and is
-	 * detached at once, so no path of the host stays reachable (pivot_root(2)). */
-	if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
-	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
-		snprintf(err, errlen, "pivot into the rootfs: %s", strerror(errno));
-		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		const struct dev_node *n = &dev_nodes[i];
+		cleanup_close int host = -1;
+		char hostpath[32];
+		struct stat st;
+		int r;
+
+		snprintf(hostpath, sizeof(hostpath), "/dev/%s", n->name);
+		host = open(hostpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (host < 0)
+			return fail(ctx, -errno, "open host %s", hostpath);
+		if (fstat(host, &st) < 0 || !S_ISCHR(st.st_mode) ||
+		    st.st_rdev != makedev(n->major, n->minor))
+			return fail(ctx, -ENODEV, "host %s is not the expected device %u:%u",
+				    hostpath, n->major, n->minor);
+		r = tree_clone(host, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &ctx->devs[i]);
+		if (r < 0)
+			return fail(ctx, r, "bind host %s", hostpath);
+		ctx->devs[i].dir = false;
 	}
 	return 0;
+}
+
+static int clone_host_path(struct mount_ctx *ctx, const char *src, unsigned attrs, const char *what,
+			   struct mount_tree *ret)
+{
+	cleanup_close int s = -1;
+	struct stat st;
+	int r;
+
+	/* The source is a host path from the config, opened as the user: binding
+	 * shows them nothing their own permissions would not. */
+	s = open(src, O_PATH | O_CLOEXEC);
+	if (s < 0 || fstat(s, &st) < 0)
+		return fail(ctx, -errno, "%s: cannot open %s", what, src);
+	r = tree_clone(s, attrs, ret);
+	if (r < 0)
+		return fail(ctx, r, "%s: bind %s", what, src);
+	ret->dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+int mounts_clone_sources(struct mount_ctx *ctx)
+{
+	const struct policy *p = ctx->policy;
+	int r;
+
+	r = clone_rootfs(ctx);
+	if (r < 0)
+		return r;
+	r = clone_dev_nodes(ctx);
+	if (r < 0)
+		return r;
+	if (p->home) {
+		r = clone_host_path(ctx, p->home, ATTR_USER, "home", &ctx->home);
+		if (r < 0)
+			return r;
+	}
+	if (p->n_binds == 0)
+		return 0;
+	ctx->binds = calloc(p->n_binds, sizeof(*ctx->binds));
+	if (!ctx->binds)
+		return fail(ctx, -ENOMEM, "binds");
+	for (size_t i = 0; i < p->n_binds; i++)
+		tree_init(&ctx->binds[i]);
+	for (size_t i = 0; i < p->n_binds; i++) {
+		const struct conf_bind *b = &p->binds[i];
+
+		r = clone_host_path(ctx, b->src, ATTR_USER | (b->ro ? MOUNT_ATTR_RDONLY : 0),
+				    b->ro ? "bind_ro" : "bind", &ctx->binds[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int mounts_attach_root(struct mount_ctx *ctx, int onto_fd)
+{
+	int r = tree_attach(&ctx->rootfs, onto_fd >= 0 ? onto_fd : ctx->rootfs_dir);
+
+	if (r < 0)
+		return fail(ctx, r, "bind rootfs %s", ctx->policy->rootfs);
+	ctx->root_fd = ctx->rootfs.fd;
+	return 0;
+}
+
+int mounts_enter_root(struct mount_ctx *ctx, bool pivot)
+{
+	const char *how = "pivot into the rootfs";
+
+	if (fchdir(ctx->root_fd) < 0)
+		goto fail;
+	if (pivot) {
+		/* pivot_root(".", "."): the old root ends up stacked on the new one
+		 * and is detached at once, so no path of the host stays reachable
+		 * (pivot_root(2)). */
+		if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0)
+			goto fail;
+	} else {
+		/* The rootfs is stacked on the root of a namespace that holds
+		 * nothing else (the mount template): chroot into it, as
+		 * switch_root does. Nothing of the host is in this namespace, and
+		 * what lies below is an empty read-only tmpfs. The root is the
+		 * namespace's own as far as the kernel checks it (current_chrooted
+		 * looks through mounts stacked on the root), so the user may still
+		 * make user namespaces as after a pivot. */
+		how = "enter the rootfs";
+		if (chroot(".") < 0)
+			goto fail;
+	}
+	if (chdir("/") < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(ctx->err, ctx->errlen, "%s: %s", how, strerror(errno));
+	return -errno;
 }

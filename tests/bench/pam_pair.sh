@@ -98,6 +98,9 @@ limits=("memory_max = 2G" "pids_max = 512" "cpu_max = 150%")
 # cleanup unmounts everything beneath CT_ROOT)
 install -d -m 0755 "$CT_RUN"
 mount -t tmpfs -o mode=0755,size=16m cubicle-bench "$CT_RUN"
+# with the empty file the shell mounts its mount template on, as the
+# package's tmpfiles.d makes it at boot
+install -m 0444 /dev/null "$CT_RUN/mnt-template"
 mkdir -p "$CT_ROOT/pam.d"
 printf 'session required %s config=%s\n' "$CT_MODULE" "$CT_CONF" >"$CT_ROOT/pam.d/cubicle-bench"
 printf 'session required pam_permit.so\n' >"$CT_ROOT/pam.d/permit-bench"

@@ -215,6 +215,9 @@ user_section() {
 # session records on a tmpfs, as /run is on a real host
 install -d -m 0755 "$CT_RUN"
 mount -t tmpfs -o mode=0755,size=64m cubicle-bench "$CT_RUN"
+# with the empty file the shell mounts its mount template on, as the
+# package's tmpfiles.d makes it at boot
+install -m 0444 /dev/null "$CT_RUN/mnt-template"
 PAMD=$CT_ROOT/pam.d
 mkdir -p "$PAMD"
 printf 'session required %s config=%s\n' "$CT_MODULE" "$CT_CONF" >"$PAMD/cubicle-bench"

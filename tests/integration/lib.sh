@@ -555,6 +555,10 @@ ct_begin() {
 	fi
 	CT_W=$(mktemp -d "$CT_ROOT/work/$CT_TEST.XXXXXX")
 	chmod 0755 "$CT_W"
+	# The run directory as the package's tmpfiles.d makes it at boot: with
+	# the empty file cubicle-shell mounts the mount template on.
+	install -d -m 0755 "$CT_RUN"
+	[ -e "$CT_RUN/mnt-template" ] || install -m 0444 /dev/null "$CT_RUN/mnt-template"
 	rm -f -- "$CT_CONF"
 	# A test never reads the terminal it was started from (a tty on stdin
 	# would change what cubicle-shell does), and passes on no descriptor
@@ -622,9 +626,26 @@ _ct_end() {
 
 # The mount table without the volatile fields (mount and parent ids):
 # "MOUNTPOINT ROOT FSTYPE SOURCE OPTIONS", sorted.
+# Leaves out the mount template (cubicle-shell's namespace file on
+# $CT_RUN/mnt-template, shell/template.c): cubicle keeps it by design, the test's
+# cleanup unmounts it, and _ct_check_host counts it apart.
 _ct_mounts() {
-	awk '{ for (i = 7; $i != "-"; i++); print $5, $4, $(i + 1), $(i + 2), $6 }' \
-		/proc/self/mountinfo | LC_ALL=C sort
+	awk -v tmpl="${CT_RUN:-}/mnt-template" '
+		{ for (i = 7; $i != "-"; i++); }
+		$5 == tmpl && $(i + 1) == "nsfs" { next }
+		{ print $5, $4, $(i + 1), $(i + 2), $6 }' /proc/self/mountinfo | LC_ALL=C sort
+}
+
+# ct_template_mounts: how many mounts are on $CT_RUN/mnt-template now.
+ct_template_mounts() {
+	awk -v tmpl="$CT_RUN/mnt-template" '$5 == tmpl { n++ } END { print n + 0 }' /proc/self/mountinfo
+}
+
+# ct_template_umount: unmounts the mount template, should there be one.
+ct_template_umount() {
+	while [ "$(ct_template_mounts)" -gt 0 ]; do
+		umount -l -- "$CT_RUN/mnt-template" || return 1
+	done
 }
 
 # Every mount namespace some process is in.
@@ -705,6 +726,14 @@ _ct_check_host() {
 		ct_pass "host: mount table unchanged"
 	else
 		ct_fail "host: mount table unchanged" "diff before after ('<' gone, '>' new):" "$d"
+	fi
+
+	local n
+	n=$(ct_template_mounts)
+	if [ "$n" -le 1 ]; then
+		ct_pass "host: at most one mount template ($n)"
+	else
+		ct_fail "host: at most one mount template" "$n mounts on $CT_RUN/mnt-template"
 	fi
 
 	if [ "$(cat /proc/sys/kernel/hostname)" == "$(cat "$CT_W/before.hostname")" ]; then
@@ -952,6 +981,45 @@ _ct_read_output() {
 	CT_OUT='' CT_ERR=''
 	if [ "$(stat -c %s -- "$1")" -le 1048576 ]; then CT_OUT=$(tr -d '\0' <"$1"); fi
 	if [ "$(stat -c %s -- "$2")" -le 1048576 ]; then CT_ERR=$(tr -d '\0' <"$2"); fi
+}
+
+# ct_run_with_syslog USER ARG...: runs cubicle-shell ARG... as USER (as
+# ct_exec_as) and catches what it sends to syslog in CT_SYSLOG. This host may
+# have no syslog: the shell runs in a mount namespace of its own whose /dev is
+# a copy of the host's plus a /dev/log the test listens on. CT_SYSLOG_SETUP,
+# if set, is a command run (by sh, as root) in that namespace first.
+ct_run_with_syslog() {
+	local user=$1 sink
+	shift
+	if [ ! -x "$CT_W/logsink" ]; then
+		gcc -O2 -Wall -Wextra -Werror -o "$CT_W/logsink" \
+			"$CT_REPO/tests/integration/helpers/logsink.c"
+		mkdir -p "$CT_W/olddev"
+	fi
+	rm -f "$CT_W/log.sock"
+	"$CT_W/logsink" "$CT_W/log.sock" 2 >"$CT_W/syslog" &
+	sink=$!
+	ct_poll 5 test -S "$CT_W/log.sock" || ct_bail "logsink did not start"
+	_ct_argv_as "$user" -- "$CT_SHELL" "$@"
+	CT_RC=0
+	CT_SYSLOG_SETUP=${CT_SYSLOG_SETUP:-} timeout -k 5 "$CT_TIMEOUT" \
+		unshare --mount --propagation private -- /bin/sh -c '
+		set -e
+		w=$1
+		shift
+		mount --rbind /dev "$w/olddev"
+		mount -t tmpfs -o mode=0755 tmpfs /dev
+		for n in null zero full random urandom tty; do
+			touch "/dev/$n"
+			mount --bind "$w/olddev/$n" "/dev/$n"
+		done
+		touch /dev/log
+		mount --bind "$w/log.sock" /dev/log
+		eval "$CT_SYSLOG_SETUP"
+		exec "$@"' sh "$CT_W" "${CT_ARGV[@]}" >"$CT_W/out" 2>"$CT_W/err" || CT_RC=$?
+	_ct_read_output "$CT_W/out" "$CT_W/err"
+	wait "$sink" || true
+	CT_SYSLOG=$(cat "$CT_W/syslog")
 }
 
 # ct_run USER [OPTION...] COMMAND: cubicle-shell -c COMMAND as USER.

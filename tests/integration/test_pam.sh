@@ -198,6 +198,7 @@ assert_eq "$(leftovers "$U")" "" "... and the session's cgroup is gone all the s
 
 # ---- an open that fails half-way leaves nothing ----
 # a full disk where the records go: the cgroup is made, the record cannot be
+ct_template_umount
 rm -rf "$CT_RUN"
 mkdir -m 0755 "$CT_RUN"
 mount -t tmpfs -o size=64k,mode=0755 tmpfs "$CT_RUN"
@@ -210,6 +211,7 @@ ct_diag "open on a full disk: $CT_OUT $CT_ERR"
 assert_ne "$CT_RC" 0 "an open whose record cannot be written fails"
 assert_eq "$(leftovers "$U" | grep -v '^record ' || true)" "" "... and leaves no cgroup"
 assert_eq "$(find "$CT_RUN/sessions" -mindepth 1 | wc -l)" 0 "... and no record or temp file"
+ct_template_umount
 umount "$CT_RUN"
 rm -rf "$CT_RUN"
 assert_eq "$(cat /proc/self/cgroup)" "$orig" "this test's own cgroups are unchanged"

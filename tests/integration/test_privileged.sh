@@ -11,38 +11,8 @@ ct_need_shell
 ct_user_add U
 ct_conf_default
 
-# ---- syslog ----
-# This host may have no syslog: the shell runs in a mount namespace of its
-# own whose /dev is a copy of the host's plus a /dev/log the test listens on.
-gcc -O2 -Wall -Wextra -Werror -o "$CT_W/logsink" "$CT_REPO/tests/integration/helpers/logsink.c"
-mkdir "$CT_W/olddev"
-run_with_syslog() {
-	rm -f "$CT_W/log.sock"
-	"$CT_W/logsink" "$CT_W/log.sock" 2 >"$CT_W/syslog" &
-	local sink=$!
-	ct_poll 5 test -S "$CT_W/log.sock" || ct_bail "logsink did not start"
-	_ct_argv_as "$U" -- "$CT_SHELL" "$@"
-	CT_RC=0
-	timeout -k 5 "$CT_TIMEOUT" unshare --mount --propagation private -- /bin/sh -c '
-		set -e
-		w=$1
-		shift
-		mount --rbind /dev "$w/olddev"
-		mount -t tmpfs -o mode=0755 tmpfs /dev
-		for n in null zero full random urandom tty; do
-			touch "/dev/$n"
-			mount --bind "$w/olddev/$n" "/dev/$n"
-		done
-		touch /dev/log
-		mount --bind "$w/log.sock" /dev/log
-		exec "$@"' sh "$CT_W" "${CT_ARGV[@]}" >"$CT_W/out" 2>"$CT_W/err" || CT_RC=$?
-	_ct_read_output "$CT_W/out" "$CT_W/err"
-	wait "$sink" || true
-	CT_SYSLOG=$(cat "$CT_W/syslog")
-}
-
 ct_conf_default_text | sed "s|^rootfs *=.*|rootfs = $CT_ROOT/no-such-rootfs/%u|" | ct_conf
-run_with_syslog -c "$(ct_marker_cmd "$U")"
+ct_run_with_syslog "$U" -c "$(ct_marker_cmd "$U")"
 assert_refused "$U" "a missing rootfs is refused"
 ct_diag "syslog: $CT_SYSLOG"
 # <83>: facility authpriv (10), severity err (3)
@@ -51,7 +21,7 @@ assert_match "$CT_SYSLOG" '^<83>.*cubicle-shell\[[0-9]+\]: user '"$U"': .*no-suc
 assert_contains "$CT_SYSLOG" "${CT_ERR#cubicle-shell: }" "syslog carries the same cause as stderr"
 
 ct_conf_default
-run_with_syslog -c 'echo inside'
+ct_run_with_syslog "$U" -c 'echo inside'
 assert_eq "$CT_RC:$CT_OUT" "0:inside" "a good login runs"
 assert_match "$CT_SYSLOG" '^<86>.*cubicle-shell\[[0-9]+\]: user '"$U"': container up: init pid [0-9]+, hostname box-' \
 	"a good login is in syslog as authpriv.info"
@@ -126,7 +96,7 @@ assert_eq "$(ct_user_live_procs "$U")" "" "... and the container is gone with it
 # Not trusted (a directory others can write, a file not root's): the shell
 # says so in syslog and goes on with its own copies.
 chmod g+w "$CT_LIBEXEC"
-run_with_syslog -c 'echo inside; cat /proc/1/comm'
+ct_run_with_syslog "$U" -c 'echo inside; cat /proc/1/comm'
 chmod g-w "$CT_LIBEXEC"
 ct_diag "syslog: $CT_SYSLOG"
 assert_eq "$CT_RC:$CT_OUT" "0:inside"$'\n'"cubicle-init" "an untrusted libexec directory: logins still work"
@@ -148,7 +118,7 @@ assert_eq "$CT_RC" 143 "... and works as before"
 # shell's memory until that exec (container.c, clone_init), cannot stay there;
 # the shell starts it again as a copy of its own and says why.
 chmod 0644 "$CT_LIBEXEC/cubicle-init"
-run_with_syslog -c 'cat /proc/1/comm; readlink /proc/1/exe'
+ct_run_with_syslog "$U" -c 'cat /proc/1/comm; readlink /proc/1/exe'
 chmod 0755 "$CT_LIBEXEC/cubicle-init"
 ct_diag "syslog: $CT_SYSLOG"
 assert_eq "$CT_RC:$CT_OUT" "0:cubicle-init"$'\n'"$CT_SHELL" \
