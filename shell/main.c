@@ -359,9 +359,7 @@ int main(int argc, char **argv)
 	ensure_container(&spec, &session, have_session, &ctr);
 
 	/* 4. enter and run */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTTOU, SIG_IGN);
-	signal(SIGTTIN, SIG_IGN);
+	run_ignore_signals();
 	/* 5. without a session nobody else owns the container: it ends with its
 	 * payload (relay.c) */
 	rs.argv0 = argv[0];

@@ -30,21 +30,55 @@
  * raw system call: glibc's sigaction() refuses the two real-time signals it
  * keeps for itself, which a caller may still have left ignored.
  */
-void run_reset_signals(void)
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static void set_default(int sig)
 {
-	struct kernel_sigaction {
-		void (*handler)(int);
-		unsigned long flags;
-		void (*restorer)(void);
-		uint64_t mask;
-	} dfl = { .handler = SIG_DFL };
+	struct kernel_sigaction dfl = { .handler = SIG_DFL };
+
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
+static void unblock_all(void)
+{
 	sigset_t none;
 
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void run_reset_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			set_default(sig);
+	unblock_all();
+}
+
+/* What the outer ignores while it runs. cubicle-shell installs no handler
+ * (it reads signals from a signalfd), so these are its only dispositions
+ * that are not the default once run_reset_signals() ran at its start. */
+static const int outer_ignored[] = { SIGPIPE, SIGTTOU, SIGTTIN };
+
+void run_ignore_signals(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(outer_ignored); i++)
+		signal(outer_ignored[i], SIG_IGN);
+}
+
+/* The payload's dispositions back to default: an exec keeps only ignored
+ * signals as they are (a handler would not survive it), and the outer's
+ * ignored ones are outer_ignored. Three calls instead of 62. */
+static void payload_reset_signals(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(outer_ignored); i++)
+		set_default(outer_ignored[i]);
+	unblock_all();
 }
 
 /* One line on stderr, formatted on the stack: dprintf() may allocate its
@@ -102,7 +136,7 @@ noreturn void run_exec_shell(const struct run_spec *rs)
  * and its stack only, no malloc, until execve() or _exit(). */
 static noreturn void payload_main(const struct run_spec *rs, int tty_slave)
 {
-	run_reset_signals();
+	payload_reset_signals();
 	/*
 	 * A new session: the payload has no controlling terminal of the host, so
 	 * TIOCSTI (which needs the caller's own controlling tty) cannot push

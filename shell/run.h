@@ -39,4 +39,8 @@ noreturn void run_exec_shell(const struct run_spec *rs);
 /* Signal dispositions back to default and an empty mask. */
 void run_reset_signals(void);
 
+/* The outer ignores SIGPIPE, SIGTTOU and SIGTTIN; the payload gets them back
+ * as default. */
+void run_ignore_signals(void);
+
 #endif
