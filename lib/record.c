@@ -168,16 +168,22 @@ static void make_template_file(int run_fd)
 	}
 }
 
+/* <run_dir> itself (NULL: the built-in one), checked as every directory of the layout */
+static int open_run_dir(const char *run_dir, bool create)
+{
+	if (!run_dir)
+		run_dir = REC_DEFAULT_RUN_DIR;
+	if (run_dir[0] == '\0')
+		return -EINVAL;
+	return open_layout_dir(AT_FDCWD, run_dir, create, 0755);
+}
+
 int rec_dir_open(const char *run_dir, bool create)
 {
 	cleanup_close int run_fd = -1;
 	cleanup_close int locks_fd = -1;
 
-	if (!run_dir)
-		run_dir = REC_DEFAULT_RUN_DIR;
-	if (run_dir[0] == '\0')
-		return -EINVAL;
-	run_fd = open_layout_dir(AT_FDCWD, run_dir, create, 0755);
+	run_fd = open_run_dir(run_dir, create);
 	if (run_fd < 0)
 		return run_fd;
 	if (create) {
@@ -194,11 +200,7 @@ int rec_layout_file_open(const char *run_dir, const char *name)
 	cleanup_close int run_fd = -1, fd = -1;
 	int r;
 
-	if (!run_dir)
-		run_dir = REC_DEFAULT_RUN_DIR;
-	if (run_dir[0] == '\0')
-		return -EINVAL;
-	run_fd = open_layout_dir(AT_FDCWD, run_dir, false, 0);
+	run_fd = open_run_dir(run_dir, false);
 	if (run_fd < 0)
 		return run_fd;
 	fd = openat(run_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);

@@ -870,6 +870,16 @@ static void assert_mode(int atfd, const char *path, mode_t want)
 	assert_int_equal(st.st_uid, rec_trusted_uid);
 }
 
+static void assert_file_mode(int atfd, const char *path, mode_t want)
+{
+	struct stat st;
+
+	assert_int_equal(fstatat(atfd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, want);
+	assert_int_equal(st.st_uid, rec_trusted_uid);
+}
+
 static void assert_refused(int r)
 {
 	if (r >= 0)
@@ -901,6 +911,7 @@ static void test_dir_create(void **state)
 		assert_true(runfd >= 0);
 		assert_mode(runfd, "sessions", 0755);
 		assert_mode(runfd, "locks", 0700);
+		assert_file_mode(runfd, REC_MNT_TEMPLATE, 0444);
 		/* what comes back is sessions/ */
 		assert_int_equal(fstat(fd, &a), 0);
 		assert_int_equal(fstatat(runfd, "sessions", &b, 0), 0);
@@ -916,6 +927,48 @@ static void test_dir_create(void **state)
 	fd = rec_dir_open(run, false);
 	assert_true(fd >= 0);
 	close(fd);
+}
+
+/* <run>/mnt-template: made with the layout, opened only as a trusted file */
+static void test_layout_file(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	int fd;
+
+	fd = rec_layout_file_open(f->run, REC_MNT_TEMPLATE);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISREG(st.st_mode) && st.st_size == 0);
+	close(fd);
+	/* an admin's own file there is left as it is */
+	assert_int_equal(fchmodat(f->basefd, "run/" REC_MNT_TEMPLATE, 0400, 0), 0);
+	fd = rec_dir_open(f->run, true);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_file_mode(f->basefd, "run/" REC_MNT_TEMPLATE, 0400);
+
+	assert_int_equal(rec_layout_file_open(f->run, "none"), -ENOENT);
+	assert_int_equal(rec_layout_file_open("", REC_MNT_TEMPLATE), -EINVAL);
+	assert_int_equal(fchmodat(f->basefd, "run/" REC_MNT_TEMPLATE, 0666, 0), 0);
+	assert_int_equal(rec_layout_file_open(f->run, REC_MNT_TEMPLATE), -EPERM);
+	assert_int_equal(unlinkat(f->basefd, "run/" REC_MNT_TEMPLATE, 0), 0);
+	assert_int_equal(symlinkat("sessions", f->basefd, "run/" REC_MNT_TEMPLATE), 0);
+	assert_int_equal(rec_layout_file_open(f->run, REC_MNT_TEMPLATE), -ELOOP);
+	assert_int_equal(unlinkat(f->basefd, "run/" REC_MNT_TEMPLATE, 0), 0);
+	assert_int_equal(mkdirat(f->basefd, "run/" REC_MNT_TEMPLATE, 0755), 0);
+	assert_int_equal(rec_layout_file_open(f->run, REC_MNT_TEMPLATE), -EISDIR);
+	assert_int_equal(unlinkat(f->basefd, "run/" REC_MNT_TEMPLATE, AT_REMOVEDIR), 0);
+	assert_int_equal(mkfifoat(f->basefd, "run/" REC_MNT_TEMPLATE, 0644), 0);
+	alarm(10); /* never waited on */
+	assert_int_equal(rec_layout_file_open(f->run, REC_MNT_TEMPLATE), -EBADFD);
+	alarm(0);
+	assert_int_equal(unlinkat(f->basefd, "run/" REC_MNT_TEMPLATE, 0), 0);
+	/* the run directory is checked as by rec_dir_open */
+	put_file(f->basefd, "run/" REC_MNT_TEMPLATE, "", 0, 0444);
+	assert_int_equal(fchmodat(f->basefd, "run", 0777, 0), 0);
+	assert_int_equal(rec_layout_file_open(f->run, REC_MNT_TEMPLATE), -EPERM);
+	assert_int_equal(fchmodat(f->basefd, "run", 0755, 0), 0);
 }
 
 static void test_dir_missing(void **state)
@@ -1243,6 +1296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_not_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_not_root, setup, teardown),
