@@ -556,9 +556,12 @@ ct_begin() {
 	CT_W=$(mktemp -d "$CT_ROOT/work/$CT_TEST.XXXXXX")
 	chmod 0755 "$CT_W"
 	# The run directory as the package's tmpfiles.d makes it at boot: with
-	# the empty file cubicle-shell mounts the mount template on.
+	# the empty file cubicle-shell mounts the mount template on (without it,
+	# CT_MNT_TEMPLATE=no, containers copy the host's mounts and pivot).
 	install -d -m 0755 "$CT_RUN"
-	[ -e "$CT_RUN/mnt-template" ] || install -m 0444 /dev/null "$CT_RUN/mnt-template"
+	if [ "${CT_MNT_TEMPLATE:-yes}" != no ]; then
+		[ -e "$CT_RUN/mnt-template" ] || install -m 0444 /dev/null "$CT_RUN/mnt-template"
+	fi
 	rm -f -- "$CT_CONF"
 	# A test never reads the terminal it was started from (a tty on stdin
 	# would change what cubicle-shell does), and passes on no descriptor

@@ -11,6 +11,8 @@
 # "ok N - test_x.sh" per file, the file's own checks indented above it.
 # Exit status: 0 all passed, 1 something failed, 77 skipped (not root).
 # Under CI=true a skip is a failure: CI must run every test.
+# CT_MNT_TEMPLATE=no runs the tests without the mount template's file, so
+# that every container copies the host's mounts and pivots (shell/template.c).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -12,6 +12,7 @@ ct_need_shell
 ct_user_add U
 ct_conf_default
 T=$CT_RUN/mnt-template
+[ -e "$T" ] || install -m 0444 /dev/null "$T" # also under CT_MNT_TEMPLATE=no
 
 # ---- made by the first login, used by the next ----
 assert_eq "$(stat -c '%U %a %F' "$T")" "root 444 regular empty file" \
