@@ -1136,9 +1136,12 @@ ct_user_procs() {
 # ct_user_live_procs USER: like ct_user_procs without zombies (an orphan's
 # exit status waits for the host's init to collect it; it holds nothing).
 ct_user_live_procs() {
-	local pid name
+	local pid name state
 	ct_user_procs "$1" | while read -r pid name; do
-		[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" == Z ] || echo "$pid $name"
+		# a process gone since it was listed (a zombie just collected) is
+		# not live either
+		state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)
+		[ -z "$state" ] || [ "$state" == Z ] || echo "$pid $name"
 	done
 }
 
