@@ -115,6 +115,37 @@ out:
 	return a->err < 0;
 }
 
+static int attach(int tree, int target)
+{
+	return move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+/*
+ * A mount namespace's file is never copied into another mount namespace, so
+ * the kernel refuses (EINVAL) to mount one where the mount would propagate:
+ * on a shared mount, as /run is on a host where systemd made every mount
+ * shared and services run in namespaces of their own (util-linux's
+ * unshare --mount=FILE says the same). The file is then bound onto itself
+ * and that mount made private, so the template mounted on top of it
+ * propagates nowhere. What the other namespaces got of that bind are binds
+ * of an empty file. Sets errno on failure.
+ */
+static int make_private(int target)
+{
+	struct mount_attr ma = { .propagation = MS_PRIVATE };
+	int tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	int r = -1, e;
+
+	if (tree < 0)
+		return -1;
+	if (attach(tree, target) == 0)
+		r = mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma));
+	e = errno;
+	close(tree);
+	errno = e;
+	return r;
+}
+
 /* Makes a template and mounts its namespace file on target (the plain file).
  * Returns a descriptor of the namespace. */
 static int make_once(int target, char *why, size_t whylen)
@@ -146,8 +177,8 @@ static int make_once(int target, char *why, size_t whylen)
 	/* the namespace lives on in this bind mount of its file, also once
 	 * nothing runs in it */
 	tree = open_tree(nsfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (tree < 0 || move_mount(tree, "", target, "",
-				   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+	if (tree < 0 || (attach(tree, target) < 0 && (errno != EINVAL || make_private(target) < 0 ||
+						      attach(tree, target) < 0))) {
 		snprintf(why, whylen, "mount it: %s", strerror(errno));
 		return -errno;
 	}

@@ -58,6 +58,33 @@ for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 assert_eq "$fails:$(cat "$CT_W"/par* | grep -c '^ok')" "0:6" "six first logins at once all work"
 assert_eq "$(ct_template_mounts)" 1 "... and leave one template"
 
+# ---- where the run directory's mount is shared ----
+# As /run is where systemd made every mount shared and services run in mount
+# namespaces of their own (slaves): a namespace file cannot be mounted where
+# it would propagate, so the shell binds the file onto itself privately
+# first. Here a tmpfs over the run directory, shared, with a slave.
+ct_template_umount
+mount -t tmpfs -o mode=0755,size=1m ct-shared "$CT_RUN"
+mount --make-shared "$CT_RUN"
+install -m 0444 /dev/null "$T"
+unshare --mount --propagation slave sleep 60 &
+spid=$!
+ct_poll 5 bash -c '[ "$(readlink "/proc/$1/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]' _ "$spid"
+ct_run "$U" 'echo inside'
+assert_eq "$CT_RC:$CT_OUT" "0:inside" "a shared run directory: the login works"
+assert_eq "$(stat -f -c %T "$T"):$(ct_template_mounts)" nsfs:1 "... and mounts the template, once"
+assert_eq "$(ct_template_mounts all)" 2 "... on a bind of its file"
+assert_eq "$(awk -v t="$T" '$5 == t && / - nsfs / { n++ } END { print n + 0 }' "/proc/$spid/mountinfo")" 0 \
+	"... which propagates the template to no other namespace"
+tino=$(stat -L -c %i "$T")
+ct_run "$U" 'echo again'
+assert_eq "$CT_RC:$CT_OUT:$(stat -L -c %i "$T"):$(ct_template_mounts all)" "0:again:$tino:2" \
+	"... and the next login uses it"
+kill -KILL "$spid" 2>/dev/null || true
+wait "$spid" 2>/dev/null || true
+ct_template_umount
+umount "$CT_RUN"
+
 # ---- without the file: the host's mounts are copied, as before ----
 ct_template_umount
 rm -f -- "$T"
