@@ -860,24 +860,25 @@ static void test_list(void **state)
 
 /* ---- the directories ---------------------------------------------------------- */
 
-static void assert_mode(int atfd, const char *path, mode_t want)
+/* path is of the type and mode wanted, and the trusted uid's */
+static void assert_type_mode(int atfd, const char *path, mode_t type, mode_t want)
 {
 	struct stat st;
 
 	assert_int_equal(fstatat(atfd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
-	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & S_IFMT, type);
 	assert_int_equal(st.st_mode & 07777, want);
 	assert_int_equal(st.st_uid, rec_trusted_uid);
 }
 
+static void assert_mode(int atfd, const char *path, mode_t want)
+{
+	assert_type_mode(atfd, path, S_IFDIR, want);
+}
+
 static void assert_file_mode(int atfd, const char *path, mode_t want)
 {
-	struct stat st;
-
-	assert_int_equal(fstatat(atfd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
-	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, want);
-	assert_int_equal(st.st_uid, rec_trusted_uid);
+	assert_type_mode(atfd, path, S_IFREG, want);
 }
 
 static void assert_refused(int r)
