@@ -254,7 +254,8 @@ static void ensure_container(const struct container_spec *base, struct session *
 	if (spec.mnt_template_fd == -EWOULDBLOCK)
 		log_info("%s/%s: being made by another login; this one copies the host's mounts",
 			 CUBICLE_RUN_DIR, REC_MNT_TEMPLATE);
-	else if (spec.mnt_template_fd < 0 && spec.mnt_template_fd != -ENOENT)
+	else if (spec.mnt_template_fd < 0 && spec.mnt_template_fd != -ENOENT &&
+		 spec.mnt_template_fd != -ENOSYS)
 		log_warning("%s/%s: %s; the container copies the host's mounts", CUBICLE_RUN_DIR,
 			    REC_MNT_TEMPLATE, err);
 	spec.init_helper_fd = helper_open(HELPER_INIT);

@@ -284,10 +284,11 @@ static const struct {
 
 /*
  * /dev is a fresh tmpfs, never the rootfs's own (SECURITY.md 2: runc
- * CVE-2025-31133): the device nodes are bind mounts of the host's, each checked
- * to be the expected device before it was cloned (clone_dev_nodes). The tmpfs belongs to the user
- * while it is filled (init has no CAP_DAC_OVERRIDE) and is made read-only at the
- * end, so nothing in it can be replaced.
+ * CVE-2025-31133): the device nodes are bind mounts of the host's, each
+ * checked to be the expected device before it was cloned (clone_dev_nodes).
+ * The tmpfs belongs to the user while it is filled (init has no
+ * CAP_DAC_OVERRIDE) and is made read-only at the end, so nothing in it can be
+ * replaced.
  */
 static int row_dev(struct mount_ctx *ctx, const struct mount_row *row)
 {

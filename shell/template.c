@@ -130,7 +130,7 @@ static int attach(int tree, int target)
  * propagates nowhere. What the other namespaces got of that bind are binds
  * of an empty file. Sets errno on failure.
  */
-static int make_private(int target)
+static int bind_private(int target)
 {
 	struct mount_attr ma = { .propagation = MS_PRIVATE };
 	int tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -177,7 +177,7 @@ static int make_once(int target, char *why, size_t whylen)
 	/* the namespace lives on in this bind mount of its file, also once
 	 * nothing runs in it */
 	tree = open_tree(nsfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (tree < 0 || (attach(tree, target) < 0 && (errno != EINVAL || make_private(target) < 0 ||
+	if (tree < 0 || (attach(tree, target) < 0 && (errno != EINVAL || bind_private(target) < 0 ||
 						      attach(tree, target) < 0))) {
 		snprintf(why, whylen, "mount it: %s", strerror(errno));
 		return -errno;
@@ -228,6 +228,11 @@ int template_open(const char *run_dir, char *why, size_t whylen)
 	int r;
 
 	snprintf(why, whylen, "?");
+	/* Before Linux 5.12 (no mount_setattr) a clone gets its flags by a
+	 * remount through /proc/self/fd (mounts.c), and a copy of the template
+	 * has no /proc yet: no template there. */
+	if (mount_setattr(-1, "", 0, NULL, 0) < 0 && errno == ENOSYS)
+		return -ENOSYS;
 	fd = rec_layout_file_open(run_dir, REC_MNT_TEMPLATE);
 	if (fd == -ENOENT)
 		return fd;

@@ -16,8 +16,9 @@
  * Returns a descriptor of the template's namespace, making it first when
  * <run_dir>/mnt-template is still the empty file pam_cubicle (or the
  * package) made. Needs CAP_SYS_ADMIN effective. Negative when there is no
- * template to use: -ENOENT if the file is not there, -EWOULDBLOCK if another
- * login is making it right now; else why in `why` (one line).
+ * template to use: -ENOENT if the file is not there, -ENOSYS on a kernel
+ * without mount_setattr (before 5.12), -EWOULDBLOCK if another login is
+ * making it right now; else why in `why` (one line).
  */
 int template_open(const char *run_dir, char *why, size_t whylen);
 
