@@ -97,9 +97,11 @@ int creds_drop_bounding(void)
 {
 	if (bounding_emptied)
 		return 0;
-	/* each drop is a new set of credentials: only what is still there */
+	/* a drop of a capability that is gone already succeeds: no read of
+	 * each first, which would only save the drop for a caller whose set
+	 * was emptied already (the usual caller's is full) */
 	for (cap_value_t c = 0; c < cap_max_bits(); c++)
-		if (prctl(PR_CAPBSET_READ, c) == 1 && cap_drop_bound(c) < 0)
+		if (cap_drop_bound(c) < 0)
 			return -errno;
 	bounding_emptied = true;
 	return 0;

@@ -315,14 +315,12 @@ static int row_dev(struct mount_ctx *ctx, const struct mount_row *row)
 		cleanup_close int target = -1;
 		int r;
 
+		/* the descriptor that made the file is the mount point: the
+		 * bind goes on what it refers to, not on its open file */
 		target = openat(dev, dev_nodes[i].name,
 				O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
 		if (target < 0)
 			return fail(ctx, -errno, "create /dev/%s", dev_nodes[i].name);
-		close(target);
-		target = openat(dev, dev_nodes[i].name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (target < 0)
-			return fail(ctx, -errno, "open /dev/%s", dev_nodes[i].name);
 		r = tree_attach(&ctx->devs[i], target);
 		if (r < 0)
 			return fail(ctx, r, "bind host /dev/%s", dev_nodes[i].name);
@@ -415,7 +413,7 @@ static int synth_db(struct mount_ctx *ctx, const char *file, const char *stage, 
 		    unsigned id, const char *entry)
 {
 	cleanup_free char *data = NULL;
-	cleanup_close int fd = -1, out = -1, src = -1, dst = -1;
+	cleanup_close int fd = -1, out = -1;
 	struct stat st;
 	ssize_t len;
 	int r;
@@ -445,11 +443,9 @@ static int synth_db(struct mount_ctx *ctx, const char *file, const char *stage, 
 		r = util_write_all(out, entry, strlen(entry));
 	if (r < 0)
 		return fail(ctx, r, "stage %s", file);
-	src = openat(ctx->dev_fd, stage, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	dst = safe_openat(ctx->root_fd, file, O_PATH, 0);
-	if (src < 0 || dst < 0)
-		return fail(ctx, src < 0 ? -errno : dst, "open %s", file);
-	r = mount_bind(src, dst, ATTR_SYS | MOUNT_ATTR_RDONLY);
+	/* the descriptors it was written through and read through: the copy
+	 * goes onto the very file that was read */
+	r = mount_bind(out, fd, ATTR_SYS | MOUNT_ATTR_RDONLY);
 	if (r < 0)
 		return fail(ctx, r, "bind a copy of %s with the user added", file);
 	close(r);
