@@ -88,7 +88,7 @@ if [ -n "$QUICK" ]; then
 	N_SHELL=15 N_ENTER=15 N_LOGIN=10 N_MOUNTS=8 N_PAM=50 N_SSH=8 N_LOGOUT=5
 	LEVELS=(100) MOUNT_LEVELS=(20 500 2000)
 else
-	N_SHELL=40 N_ENTER=40 N_LOGIN=20 N_MOUNTS=20 N_PAM=200 N_SSH=30 N_LOGOUT=20
+	N_SHELL=100 N_ENTER=40 N_LOGIN=50 N_MOUNTS=30 N_PAM=200 N_SSH=60 N_LOGOUT=20
 	LEVELS=(100 1000) MOUNT_LEVELS=(20 500 2000)
 fi
 
@@ -152,6 +152,7 @@ on_exit() {
 		done
 	done
 	fdm_restore
+	tracefs_restore
 	ct_root_cleanup
 	exit "$rc"
 }
@@ -796,6 +797,97 @@ case_profile() {
 		perf report -i "$p" --comms cubicle-shell,cubicle-init --no-children --sort comm,symbol \
 			--stdio -g none 2>/dev/null | grep -v -e '^#' -e '^$' | head -n 40 || true
 	fi
+	profile_phases
+}
+
+# profile_phases: the phases of `cubicle-shell -c true` and of plainlaunch,
+# from the kernel's process events alone (tracefs sched_process_exec, _fork,
+# _exit: no system call is traced, so nothing is slowed), medians of 100
+# runs each. The tracing state is put back as it was.
+TRACEFS='' TRACEFS_ON='' TRACEFS_EVENTS=''
+profile_phases() {
+	local t=/sys/kernel/tracing
+	[ -w "$t/set_event" ] || t=/sys/kernel/debug/tracing
+	if [ ! -w "$t/set_event" ]; then
+		echo "== phases: no tracefs here (/sys/kernel/tracing), not measured"
+		return 0
+	fi
+	TRACEFS=$t TRACEFS_ON=$(cat "$t/tracing_on") TRACEFS_EVENTS=$(cat "$t/set_event")
+	echo "== phases of one run, from process events only (ftrace; medians of 100 runs, as $UN)"
+	phases_of cubicle-shell "$CT_SHELL" -c true
+	phases_of plainlaunch "$BIN/plainlaunch" "$ROOTFS_N/bin/sh" -c true
+	tracefs_restore
+}
+
+tracefs_restore() {
+	[ -n "${TRACEFS:-}" ] || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	printf '%s\n' "$TRACEFS_EVENTS" >"$TRACEFS/set_event"
+	: >"$TRACEFS/trace"
+	echo "${TRACEFS_ON:-0}" >"$TRACEFS/tracing_on"
+	TRACEFS=''
+}
+
+# phases_of NAME COMMAND...: NAME is how the exec event names the program.
+# cubicle-shell: exec, clone of init, init's exec of cubicle-init, clone of
+# the payload, its exec, its exit, init's exit, the shell's exit;
+# plainlaunch: the same without init's exec.
+phases_of() {
+	local name=$1
+	shift
+	echo 0 >"$TRACEFS/tracing_on"
+	: >"$TRACEFS/trace"
+	echo 'sched:sched_process_exec sched:sched_process_fork sched:sched_process_exit' \
+		>"$TRACEFS/set_event"
+	echo 1 >"$TRACEFS/tracing_on"
+	"$BIN/timeit" -n 100 -w 0 -l "$WORK" x "@as=$UN" "$@" >/dev/null 2>&1 || true
+	echo 0 >"$TRACEFS/tracing_on"
+	# "comm-pid [cpu] flags ts: event: fields" -> "pid ts event fields"
+	sed -E -n 's/^ *.*-([0-9]+) +\[[0-9]+\] +[^ ]+ +([0-9.]+): (sched_process_[a-z]+): (.*)$/\1 \2 \3 \4/p' \
+		"$TRACEFS/trace" | awk -v name="$name" '
+		function child(s) { sub(/.*child_pid=/, "", s); sub(/ .*/, "", s); return s + 0 }
+		function put(k, v) { if (run && !((run, k) in t)) t[run, k] = v }
+		$3 == "sched_process_exec" && index($0, "/" name " ") {
+			run++; outer[run] = $1; t[run, "exec"] = $2; next }
+		!run { next }
+		$3 == "sched_process_fork" && $1 == outer[run] {
+			if (!((run, "init") in t)) { t[run, "init"] = $2; ipid[run] = child($0) }
+			else if (!((run, "clone") in t)) { t[run, "clone"] = $2; ppid[run] = child($0) }
+			next }
+		$3 == "sched_process_exec" && $1 == ipid[run] { put("iexec", $2); next }
+		$3 == "sched_process_exec" && $1 == ppid[run] { put("pexec", $2); next }
+		$3 == "sched_process_exit" && $1 == ppid[run] { put("pexit", $2); next }
+		$3 == "sched_process_exit" && $1 == outer[run] { put("end", $2); next }
+		END {
+			for (r = 1; r <= run; r++) {
+				if (!((r, "end") in t) || !((r, "pexit") in t)) continue
+				mid = t[r, "init"]
+				if ((r, "iexec") in t) {
+					mid = t[r, "iexec"]
+					printf "2 %.0f\n", (mid - t[r, "init"]) * 1e6
+				}
+				printf "1 %.0f\n3 %.0f\n4 %.0f\n5 %.0f\n6 %.0f\n7 %.0f\n",
+					(t[r, "init"] - t[r, "exec"]) * 1e6,
+					(t[r, "clone"] - mid) * 1e6, (t[r, "pexec"] - t[r, "clone"]) * 1e6,
+					(t[r, "pexit"] - t[r, "pexec"]) * 1e6, (t[r, "end"] - t[r, "pexit"]) * 1e6,
+					(t[r, "end"] - t[r, "exec"]) * 1e6
+			}
+		}' | sort -k1,1n -k2,2n | awk -v name="$name" '
+		BEGIN {
+			l[1] = "its exec -> the clone (fork) of its init"
+			l[2] = "init: clone -> exec of cubicle-init (mounts, drops)"
+			l[3] = "-> the clone of the payload (joining, drops)"
+			l[4] = "the payload: clone -> exec"
+			l[5] = "the payload runs (exec -> exit)"
+			l[6] = "the payload'"'"'s exit -> the launcher'"'"'s"
+			l[7] = "in all: exec -> exit"
+		}
+		{ v[$1, ++n[$1]] = $2 }
+		END {
+			for (k = 1; k <= 7; k++)
+				if (n[k]) printf "   %-13s %-52s %7.0f us  (n %d)\n", name, l[k],
+					v[k, int((n[k] + 1) / 2)], n[k]
+		}'
 }
 
 # ---- the table ---------------------------------------------------------------------
