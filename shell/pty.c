@@ -107,34 +107,58 @@ static bool buf_flush(struct buf *b, int fd)
 	return true;
 }
 
-/*
- * After the payload's exit: what it wrote last may still be on its way
- * through the terminal layer (the flip buffer is pushed from a work queue), so
- * reading stops only at the hangup (EIO: no slave left), or after 100 ms
- * without output (a background job may hold the terminal), or after 2 s.
- */
-static void drain_master(struct pty *p, int out_fd)
+#define DRAIN_MS 2000
+
+static long ms_since(const struct timespec *start)
 {
-	struct timespec start, now;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* All of b to fd, waiting while fd is full (it may be non-blocking): false
+ * once the reader is gone, or DRAIN_MS after start. */
+static bool flush_all(struct buf *b, int fd, const struct timespec *start)
+{
+	while (b->len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		long left = DRAIN_MS - ms_since(start);
+
+		if (left <= 0 || !buf_flush(b, fd))
+			return false;
+		if (b->len && poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * After the payload's exit. First what was read from the inner terminal but
+ * not yet passed on (the session's terminal was full, or the exit came
+ * between the read and the write): dropping it lost the end of a command's
+ * output. Then what the payload wrote last, which may still be on its way
+ * through the terminal layer (the flip buffer is pushed from a work queue):
+ * reading stops only at the hangup (EIO: no slave left), or after 100 ms
+ * without output (a background job may hold the terminal), or DRAIN_MS
+ * after the exit in all.
+ */
+static void drain_master(struct pty *p, struct buf *pending, int out_fd)
+{
+	struct timespec start;
 	struct buf b = { .len = 0 };
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (p->master >= 0) {
+	if (!flush_all(pending, out_fd, &start))
+		return;
+	while (p->master >= 0 && ms_since(&start) <= DRAIN_MS) {
 		struct pollfd pfd = { .fd = p->master, .events = POLLIN };
-		ssize_t n;
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
-		    2000)
-			return;
 		if (poll(&pfd, 1, 100) <= 0)
 			return;
-		n = read(p->master, b.data, sizeof(b.data));
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
+		if (!buf_fill(&b, p->master))
 			return;
-		if (util_write_all(out_fd, b.data, (size_t)n) < 0)
+		if (!flush_all(&b, out_fd, &start))
 			return;
 	}
 }
@@ -170,7 +194,7 @@ int pty_relay(struct pty *p, pid_t payload, int sfd, int out_fd, int *ret_status
 
 					if (waitpid(payload, &st, WNOHANG) == payload) {
 						*ret_status = st;
-						drain_master(p, out_fd);
+						drain_master(p, &to_outer, out_fd);
 						return 0;
 					}
 				} else if (sig == SIGWINCH) {

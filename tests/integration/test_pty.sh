@@ -31,6 +31,22 @@ assert_line "fds=0,1,2" "only descriptors 0, 1 and 2, also with a terminal"
 assert_grep '^mount=/dev/pts devpts ' "a devpts of its own"
 assert_line "env=TERM=xterm" "a sane TERM is kept"
 
+# A long output through a reader that starts late: every line arrives, in
+# order, and the last one written after a pause too. (The end of a command
+# that comes while the relay still holds output it could not pass on is
+# tests/unit/test_pty.c: that moment cannot be timed from here.)
+CT_SPAWN=$(ct_script "$U" -- "$CT_SHELL" -c 'seq 1 20000; sleep 1; echo END-OF-OUTPUT') \
+	ct_expect "-c COMMAND on a terminal: a long output, read late" '
+	spawn $env(CT_SPAWN)
+	sleep 3
+	set timeout 20
+	finish 0'
+lines=$(grep -c -E '^[0-9]+$' <<<"$CT_TRANSCRIPT" || true)
+assert_eq "$lines" 20000 "... all 20000 lines"
+assert_eq "$(grep -E '^[0-9]+$' <<<"$CT_TRANSCRIPT" | awk '$1 != NR { print NR; exit }')" "" \
+	"... in order, none missing"
+assert_grep '^END-OF-OUTPUT$' "... and the one after the pause" "$CT_TRANSCRIPT"
+
 CT_SPAWN=$(ct_script "$U" -- "$CT_SHELL" -c 'exit 5') \
 	ct_expect "exit status through a terminal" '
 	spawn $env(CT_SPAWN)
