@@ -154,40 +154,36 @@ static void relay_once(const char *text, long exit_ms, long read_ms, struct rela
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-static void assert_got(const struct relay_run *run, const char *want)
+/* One run as relay_once(); then the payload's status, and exactly `want`
+ * after what the pipe held. */
+static void check_relay(const char *text, long exit_ms, long read_ms, const char *want)
 {
+	struct relay_run *run = calloc(1, sizeof(*run));
 	size_t n = strlen(want);
 
+	assert_non_null(run);
+	relay_once(text, exit_ms, read_ms, run);
 	assert_int_equal(run->ret, 0);
 	assert_true(WIFEXITED(run->status));
 	assert_int_equal(WEXITSTATUS(run->status), 7);
 	assert_int_equal(run->rd.len, run->filler + n);
 	assert_memory_equal(run->rd.data + run->filler, want, n);
+	free(run);
 }
 
 /* The relay reads the line at once but cannot pass it on (the session's
  * side is full); the payload ends meanwhile: the line still arrives. */
 static void test_pending_output_survives_the_exit(void **state)
 {
-	struct relay_run *run = calloc(1, sizeof(*run));
-
 	(void)state;
-	assert_non_null(run);
-	relay_once("the last line\n", 100, 300, run);
-	assert_got(run, "the last line\r\n");
-	free(run);
+	check_relay("the last line\n", 100, 300, "the last line\r\n");
 }
 
 /* The plain case: the session reads all the time. */
 static void test_output_arrives(void **state)
 {
-	struct relay_run *run = calloc(1, sizeof(*run));
-
 	(void)state;
-	assert_non_null(run);
-	relay_once("one\ntwo\n", 100, 0, run);
-	assert_got(run, "one\r\ntwo\r\n");
-	free(run);
+	check_relay("one\ntwo\n", 100, 0, "one\r\ntwo\r\n");
 }
 
 int main(void)
