@@ -56,6 +56,14 @@ ssize_t util_read_all(int fd, char *buf, size_t len)
 	return (ssize_t)got;
 }
 
+long util_ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
 int util_parse_u64(const char *s, unsigned long long *ret)
 {
 	unsigned long long v;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f)  __attribute__((cleanup(f)))
@@ -69,6 +70,9 @@ int util_write_all(int fd, const void *buf, size_t len);
 
 /* Reads up to len-1 bytes and NUL-terminates; returns the length or -errno. */
 ssize_t util_read_all(int fd, char *buf, size_t len);
+
+/* Milliseconds of CLOCK_MONOTONIC since *start (taken from that clock). */
+long util_ms_since(const struct timespec *start);
 
 /* Parses a decimal unsigned number that fills the whole string. */
 int util_parse_u64(const char *s, unsigned long long *ret);

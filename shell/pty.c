@@ -109,21 +109,13 @@ static bool buf_flush(struct buf *b, int fd)
 
 #define DRAIN_MS 2000
 
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* All of b to fd, waiting while fd is full (it may be non-blocking): false
  * once the reader is gone, or DRAIN_MS after start. */
 static bool flush_all(struct buf *b, int fd, const struct timespec *start)
 {
 	while (b->len) {
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-		long left = DRAIN_MS - ms_since(start);
+		long left = DRAIN_MS - util_ms_since(start);
 
 		if (left <= 0 || !buf_flush(b, fd))
 			return false;
@@ -151,7 +143,7 @@ static void drain_master(struct pty *p, struct buf *pending, int out_fd)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (!flush_all(pending, out_fd, &start))
 		return;
-	while (p->master >= 0 && ms_since(&start) <= DRAIN_MS) {
+	while (p->master >= 0 && util_ms_since(&start) <= DRAIN_MS) {
 		struct pollfd pfd = { .fd = p->master, .events = POLLIN };
 
 		if (poll(&pfd, 1, 100) <= 0)

@@ -43,14 +43,6 @@ static void reap_all(void)
 		;
 }
 
-static long ms_until(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-}
-
 /*
  * Signals stay blocked and are taken with sigtimedwait (tini's way): SIGCHLD
  * means reap; SIGTERM means stop the container: SIGTERM (and SIGCONT, for the
@@ -59,7 +51,7 @@ static long ms_until(const struct timespec *deadline)
  */
 noreturn void reaper_main(unsigned stop_timeout)
 {
-	struct timespec deadline = { 0 };
+	struct timespec stop_start = { 0 };
 	bool stopping = false;
 	sigset_t all;
 
@@ -71,7 +63,8 @@ noreturn void reaper_main(unsigned stop_timeout)
 
 		reap_all();
 		if (stopping) {
-			if (alone_in_namespace() || ms_until(&deadline) <= 0) {
+			if (alone_in_namespace() ||
+			    util_ms_since(&stop_start) >= (long)stop_timeout * 1000) {
 				kill(-1, SIGKILL);
 				_exit(0);
 			}
@@ -79,8 +72,7 @@ noreturn void reaper_main(unsigned stop_timeout)
 		sig = sigtimedwait(&all, &info, stopping ? &tick : NULL);
 		if (sig == SIGTERM && !stopping) {
 			stopping = true;
-			clock_gettime(CLOCK_MONOTONIC, &deadline);
-			deadline.tv_sec += stop_timeout;
+			clock_gettime(CLOCK_MONOTONIC, &stop_start);
 			/* ESRCH: no process but PID 1 in the namespace (a zombie
 			 * still counts), so nothing to wait for and no need to
 			 * read /proc to see that: the end of every `-c` login */

@@ -55,7 +55,7 @@ static int wait_status_to_exit(int st)
 static int wait_forwarding(pid_t payload, int sfd, long for_ms, int *ret_status)
 {
 	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-	struct timespec start, now;
+	struct timespec start;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -63,11 +63,8 @@ static int wait_forwarding(pid_t payload, int sfd, long for_ms, int *ret_status)
 		ssize_t n;
 
 		if (for_ms >= 0) {
-			long left;
+			long left = for_ms - util_ms_since(&start);
 
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = for_ms - ((now.tv_sec - start.tv_sec) * 1000 +
-					 (now.tv_nsec - start.tv_nsec) / 1000000);
 			if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
 				return -ETIMEDOUT;
 		}

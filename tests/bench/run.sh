@@ -803,7 +803,8 @@ case_profile() {
 # profile_phases: the phases of `cubicle-shell -c true` and of plainlaunch,
 # from the kernel's process events alone (tracefs sched_process_exec, _fork,
 # _exit: no system call is traced, so nothing is slowed), medians of 100
-# runs each. The tracing state is put back as it was.
+# runs each. The enabled events and tracing_on are put back as they were;
+# the trace buffer is left empty.
 TRACEFS='' TRACEFS_ON='' TRACEFS_EVENTS=''
 profile_phases() {
 	local t=/sys/kernel/tracing
@@ -830,8 +831,8 @@ tracefs_restore() {
 
 # phases_of NAME COMMAND...: NAME is how the exec event names the program.
 # cubicle-shell: exec, clone of init, init's exec of cubicle-init, clone of
-# the payload, its exec, its exit, init's exit, the shell's exit;
-# plainlaunch: the same without init's exec.
+# the payload, its exec, its exit, the shell's exit; plainlaunch: the same
+# without init's exec.
 phases_of() {
 	local name=$1
 	shift
